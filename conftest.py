@@ -1,0 +1,34 @@
+"""Shared pytest setup: the namespace of doctests (as in Chainer's documentation)."""
+import importlib
+
+import numpy
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _doctest_namespace(request, doctest_namespace):
+    """Doctests see what Chainer's documentation examples assume, with NumPy seeded to 0."""
+    import tracegrad
+
+    ns = {'np': numpy, 'numpy': numpy, 'tracegrad': tracegrad, 'chainer': tracegrad,
+          'Variable': tracegrad.Variable, 'F': tracegrad.functions,
+          'backend': tracegrad.backend, 'initializers': tracegrad.initializers}
+    for name in ('links', 'optimizers', 'serializers', 'training', 'datasets', 'iterators',
+                 'testing', 'gradient_check', 'utils', 'reporter'):
+        try:
+            ns[name] = importlib.import_module(f'tracegrad.{name}')
+        except ImportError:
+            pass
+    if 'links' in ns:
+        ns['L'] = ns['links']
+        for name in ('Link', 'Chain', 'ChainList', 'Sequential'):
+            if hasattr(tracegrad, name):
+                ns[name] = getattr(tracegrad, name)
+    if 'training' in ns:
+        try:
+            ns['extensions'] = importlib.import_module('tracegrad.training.extensions')
+        except ImportError:
+            pass
+    doctest_namespace.update(ns)
+    numpy.random.seed(0)
+    yield

@@ -1,0 +1,59 @@
+"""Optional CuPy support. ``available`` is False and ``cupy`` is None without CuPy."""
+from __future__ import annotations
+
+import numpy
+
+try:  # importing tracegrad never needs a GPU
+    import cupy  # type: ignore[import-not-found]
+
+    try:
+        available = cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        available = False
+    ndarray = cupy.ndarray if available else type(None)
+except ImportError:
+    cupy = None
+    available = False
+    ndarray = type(None)
+
+cudnn_enabled = False
+
+
+def check_cuda_available() -> None:
+    """Raise a clear RuntimeError when CuPy or a GPU is missing."""
+    if not available:
+        reason = ('CuPy is not installed (pip install "tracegrad[cuda]")' if cupy is None
+                  else 'CuPy found no CUDA device')
+        raise RuntimeError(f'tracegrad: a GPU was requested but {reason}.')
+
+
+def get_array_module(*args):
+    from tracegrad.backend import get_array_module as _get
+
+    return _get(*args)
+
+
+def to_cpu(array):
+    """Copy an array (or Variable's array) to host memory as a NumPy array."""
+    if array is None or isinstance(array, numpy.ndarray):
+        return array
+    if available and isinstance(array, ndarray):
+        return array.get()
+    return numpy.asarray(array)
+
+
+def to_gpu(array, device=None):
+    """Copy an array to GPU memory (device ``device``, default current)."""
+    check_cuda_available()
+    if array is None:
+        return None
+    if device is None:
+        return cupy.asarray(array)
+    with cupy.cuda.Device(device):
+        return cupy.asarray(array)
+
+
+def get_device_from_id(device_id):
+    check_cuda_available()
+    return cupy.cuda.Device(device_id)
+

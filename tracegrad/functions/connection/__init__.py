@@ -1,0 +1,2 @@
+"""connection functions."""
+__all__: list = []

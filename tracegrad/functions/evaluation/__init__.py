@@ -1,0 +1,2 @@
+"""evaluation functions."""
+__all__: list = []

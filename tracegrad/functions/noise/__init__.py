@@ -1,0 +1,2 @@
+"""noise functions."""
+__all__: list = []

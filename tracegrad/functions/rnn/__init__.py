@@ -1,0 +1,2 @@
+"""rnn functions."""
+__all__: list = []

@@ -1,0 +1,36 @@
+"""Small array helpers shared by functions (Chainer's ``chainer.utils`` names)."""
+from __future__ import annotations
+
+import numpy
+
+
+def force_array(x, dtype=None):
+    """Return ``x`` as an array (NumPy reductions may return scalars)."""
+    if numpy.isscalar(x) or isinstance(x, numpy.generic):
+        return numpy.asarray(x, dtype=dtype)
+    if dtype is not None and x.dtype != dtype:
+        return x.astype(dtype, copy=False)
+    return x
+
+
+def force_type(dtype, value):
+    """Cast a scalar or array to ``dtype``."""
+    if numpy.isscalar(value):
+        return dtype.type(value)
+    if value.dtype != dtype:
+        return value.astype(dtype, copy=False)
+    return value
+
+
+def sum_to_shape(x, shape: tuple):
+    """Sum the array ``x`` over broadcast axes so that its shape becomes ``shape``."""
+    if x.shape == tuple(shape):
+        return x
+    ndim = len(shape)
+    lead = x.ndim - ndim
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    y = x.sum(axis=axes, keepdims=True) if axes else x
+    if lead:
+        y = y.reshape(y.shape[lead:])
+    return y
