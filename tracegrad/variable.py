@@ -445,7 +445,7 @@ class Variable:
         """Delete the whole graph behind this variable (it and its ancestors become leaves)."""
         from tracegrad.backprop import walk_creators
 
-        for func in walk_creators([self._node]):
+        for func in list(walk_creators([self._node])):
             func.unchain()
         self.unchain()
 
@@ -612,7 +612,9 @@ class Parameter(Variable):
             data = initializer
             init = initializers.Constant(initializer)
         else:
-            init = initializers._get_initializer(initializer)
+            # Unlike links (LeCunNormal by default), a bare Parameter is NaN-filled.
+            init = (initializers.NaN() if initializer is None
+                    else initializers._get_initializer(initializer))
             data = None if shape is None else initializers.generate_array(init, shape, numpy)
         super().__init__(data, name=name)
         self.initializer = init

@@ -1,0 +1,234 @@
+"""Eager-mode speed of tracegrad, side by side with NumPy (and PyTorch/Chainer if installed).
+
+Run (from the repository root; unset OpenBLAS overrides for this command only):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benchmarks/eager.py
+
+Prints a Markdown table: per-op overhead in microseconds beyond the bare NumPy call,
+and milliseconds per MLP training step (Linear+ReLU layers, softmax cross-entropy,
+plain SGD) against a hand-written NumPy forward/backward of the same network.
+Numbers are medians of several repeats; compare ratios from one run only.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import timeit
+
+import numpy as np
+
+sys.path.insert(0, '.')
+import tracegrad  # noqa: E402
+import tracegrad.functions as F  # noqa: E402
+
+
+def median_time(fn, number: int, repeat: int) -> float:
+    """Median seconds per call over `repeat` runs of `number` calls."""
+    fn()
+    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+# ---------------------------------------------------------------- per-op overhead
+def op_overhead(repeat: int) -> list[tuple[str, float, float]]:
+    x_np = np.random.uniform(-1, 1, 10).astype(np.float32)
+    x = tracegrad.Variable(x_np)
+    rows = []
+    n = 20000
+    bare = median_time(lambda: np.maximum(x_np, 0), n, repeat)
+    rows.append(('F.relu (graph built)', median_time(lambda: F.relu(x), n, repeat), bare))
+    bare_add = median_time(lambda: x_np + x_np, n, repeat)
+    rows.append(('x + x (graph built)', median_time(lambda: x + x, n, repeat), bare_add))
+    with tracegrad.no_backprop_mode():
+        rows.append(('F.relu (no_backprop_mode)', median_time(lambda: F.relu(x), n, repeat), bare))
+
+    def relu_fwd_bwd():
+        y = F.relu(x)
+        y.grad = x_np
+        y.backward()
+        x.cleargrad()
+
+    def numpy_fwd_bwd():
+        y = np.maximum(x_np, 0)
+        return (y > 0) * x_np
+
+    rows.append(('F.relu forward+backward', median_time(relu_fwd_bwd, n // 4, repeat),
+                 median_time(numpy_fwd_bwd, n // 4, repeat)))
+    return rows
+
+
+# ---------------------------------------------------------------- MLP steps
+def make_data(batch: int, sizes: tuple, seed: int = 0):
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32)
+    t = rng.randint(0, sizes[-1], batch).astype(np.int32)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        params.append((rng.normal(0, np.sqrt(1 / n_in), (n_out, n_in)).astype(np.float32),
+                       np.zeros(n_out, np.float32)))
+    return x, t, params
+
+
+def tracegrad_step(x, t, params, lr=0.01):
+    ws = [(tracegrad.Parameter(W.copy()), tracegrad.Parameter(b.copy())) for W, b in params]
+    xv = tracegrad.Variable(x, requires_grad=False)
+
+    def step():
+        h = xv
+        for i, (W, b) in enumerate(ws):
+            h = F.linear(h, W, b)
+            if i < len(ws) - 1:
+                h = F.relu(h)
+        loss = F.softmax_cross_entropy(h, t)
+        for W, b in ws:
+            W.cleargrad()
+            b.cleargrad()
+        loss.backward()
+        for W, b in ws:
+            W.array -= lr * W.grad
+            b.array -= lr * b.grad
+        return loss
+
+    return step
+
+
+def numpy_step(x, t, params, lr=0.01):
+    """Hand-written forward/backward with preallocated buffers."""
+    ws = [(W.copy(), b.copy()) for W, b in params]
+    batch = x.shape[0]
+    hs = [np.empty((batch, W.shape[0]), np.float32) for W, _ in ws]
+    gWs = [np.empty_like(W) for W, _ in ws]
+    rows = np.arange(batch)
+
+    def step():
+        h = x
+        acts = [x]
+        for i, (W, b) in enumerate(ws):
+            out = hs[i]
+            np.matmul(h, W.T, out=out)
+            out += b
+            if i < len(ws) - 1:
+                np.maximum(out, 0, out=out)
+            h = out
+            acts.append(h)
+        z = h - h.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = np.log(s[:, 0]).mean() - z[rows, t].mean()
+        g = e / s
+        g[rows, t] -= 1
+        g /= batch
+        for i in range(len(ws) - 1, -1, -1):
+            W, b = ws[i]
+            gb = g.sum(axis=0)
+            np.matmul(g.T, acts[i], out=gWs[i])
+            if i > 0:
+                g = g @ W
+                g *= acts[i] > 0
+            W -= lr * gWs[i]
+            b -= lr * gb
+        return loss
+
+    return step
+
+
+def torch_step(x, t, params, lr=0.01):
+    import torch
+
+    torch.set_num_threads(2)
+    ws = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
+          for W, b in params]
+    xt = torch.from_numpy(x)
+    tt = torch.from_numpy(t.astype(np.int64))
+
+    def step():
+        h = xt
+        for i, (W, b) in enumerate(ws):
+            h = torch.nn.functional.linear(h, W, b)
+            if i < len(ws) - 1:
+                h = torch.relu(h)
+        loss = torch.nn.functional.cross_entropy(h, tt)
+        for W, b in ws:
+            W.grad = None
+            b.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for W, b in ws:
+                W -= lr * W.grad
+                b -= lr * b.grad
+        return loss
+
+    return step
+
+
+def chainer_step(x, t, params, lr=0.01):
+    import chainer
+    import chainer.functions as CF
+
+    ws = [(chainer.Parameter(W.copy()), chainer.Parameter(b.copy())) for W, b in params]
+
+    def step():
+        h = x
+        for i, (W, b) in enumerate(ws):
+            h = CF.linear(h, W, b)
+            if i < len(ws) - 1:
+                h = CF.relu(h)
+        loss = CF.softmax_cross_entropy(h, t)
+        for W, b in ws:
+            W.cleargrad()
+            b.cleargrad()
+        loss.backward()
+        for W, b in ws:
+            W.array -= lr * W.grad
+            b.array -= lr * b.grad
+        return loss
+
+    return step
+
+
+def check_same_math(x, t, params) -> None:
+    """tracegrad's step and the NumPy step must compute the same update."""
+    a, b = tracegrad_step(x, t, params), numpy_step(x, t, params)
+    la, lb = float(a().array), float(b())
+    if not np.isclose(la, lb, rtol=1e-4):
+        raise SystemExit(f'tracegrad and NumPy steps disagree: loss {la} vs {lb}')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeat', type=int, default=5)
+    args = parser.parse_args()
+
+    print('## Eager overhead per op (10-element float32 input)\n')
+    print('| op | tracegrad µs | NumPy µs | overhead µs |')
+    print('|---|---|---|---|')
+    for name, t_ours, t_np in op_overhead(args.repeat):
+        print(f'| {name} | {t_ours * 1e6:.2f} | {t_np * 1e6:.2f} | {(t_ours - t_np) * 1e6:.2f} |')
+
+    configs = [('B32 784-100-100-10', 32, (784, 100, 100, 10), 300),
+               ('B100 784-1000-1000-10', 100, (784, 1000, 1000, 10), 20)]
+    columns = [('NumPy by hand', numpy_step), ('tracegrad eager', tracegrad_step),
+               ('PyTorch eager', torch_step), ('Chainer eager', chainer_step)]
+    print('\n## MLP training step, ms (median), ratio to hand-written NumPy\n')
+    print('| step | ' + ' | '.join(name for name, _ in columns) + ' |')
+    print('|---|' + '---|' * len(columns))
+    for label, batch, sizes, number in configs:
+        x, t, params = make_data(batch, sizes)
+        check_same_math(x, t, params)
+        cells = []
+        base = None
+        for name, make in columns:
+            try:
+                step = make(x, t, params)
+            except Exception as e:  # not installed or not importable here
+                cells.append(f'n/a ({type(e).__name__})')
+                continue
+            ms = median_time(step, number, args.repeat) * 1e3
+            if base is None:
+                base = ms
+            cells.append(f'{ms:.3f} ({ms / base:.2f}x)')
+        print(f'| {label} | ' + ' | '.join(cells) + ' |')
+
+
+if __name__ == '__main__':
+    main()
