@@ -1,2 +1,7 @@
-"""activation functions."""
-__all__: list = []
+"""Activation functions."""
+from tracegrad.functions.activation.relu import relu
+from tracegrad.functions.activation.sigmoid import hard_sigmoid, sigmoid
+from tracegrad.functions.activation.softmax import log_softmax, softmax
+from tracegrad.functions.activation.tanh import tanh
+
+__all__ = ['hard_sigmoid', 'log_softmax', 'relu', 'sigmoid', 'softmax', 'tanh']
