@@ -1,5 +1,14 @@
-"""Array manipulation functions."""
-from tracegrad.functions.array.broadcast import *  # noqa: F401,F403
-from tracegrad.functions.array import broadcast as _broadcast
+"""Array manipulation functions (Chainer's ``chainer.functions`` array category)."""
+import importlib as _importlib
 
-__all__ = list(_broadcast.__all__)
+# Modules are named after their main function, so the package attribute of that
+# name is the function; import the modules by full name to read their __all__.
+_MODULES = ('broadcast', 'get_item', 'reshape', 'transpose')
+
+__all__ = []
+for _name in _MODULES:
+    _module = _importlib.import_module(f'{__name__}.{_name}')
+    for _public in _module.__all__:
+        globals()[_public] = getattr(_module, _public)
+    __all__ += _module.__all__
+del _name, _module, _public

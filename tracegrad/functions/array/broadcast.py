@@ -1,4 +1,4 @@
-"""Broadcasting: ``broadcast_to`` (the array helper adds ``broadcast``)."""
+"""Broadcasting: ``broadcast_to`` and ``broadcast``."""
 from __future__ import annotations
 
 from tracegrad.backend import get_array_module
@@ -6,7 +6,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable, as_variable
 
-__all__ = ['broadcast_to']
+__all__ = ['broadcast', 'broadcast_to']
 
 
 class BroadcastTo(FunctionNode):
@@ -59,3 +59,47 @@ def broadcast_to(x, shape) -> Variable:
     if getattr(x, 'shape', None) == shape:
         return as_variable(x)
     return BroadcastTo(shape).apply((x,))[0]
+
+
+class Broadcast(FunctionNode):
+    """Broadcast several arrays against each other."""
+
+    def check_type_forward(self, in_types):
+        type_check.expect(in_types.size() > 0)
+        type_check.expect_broadcast_shapes(*[t.shape for t in in_types])
+
+    def forward(self, inputs):
+        self._in_shapes = [x.shape for x in inputs]
+        return tuple(get_array_module(*inputs).broadcast_arrays(*inputs))
+
+    def backward(self, indexes, grad_outputs):
+        from tracegrad.functions.math.sum import sum_to
+
+        return tuple(None if grad_outputs[i] is None
+                     else sum_to(grad_outputs[i], self._in_shapes[i]) for i in indexes)
+
+
+def broadcast(*args):
+    """Broadcast the inputs against each other (NumPy's rules).
+
+    Args:
+        args (Variables or arrays): the inputs.
+
+    Returns:
+        ~tracegrad.Variable or tuple of them: one output per input, all of the
+        broadcast shape (a single Variable when one input is given).
+
+    >>> x = np.random.uniform(0, 1, (3, 2)).astype(np.float32)
+    >>> y = F.broadcast(x)
+    >>> bool(np.all(x == y.array))
+    True
+    >>> z = np.random.uniform(0, 1, (3, 2)).astype(np.float32)
+    >>> y, w = F.broadcast(x, z)
+    >>> bool(np.all(x == y.array) & np.all(z == w.array))
+    True
+    """
+    if len(args) == 0:
+        raise ValueError('broadcast: at least one input is required')
+    if len(args) == 1:
+        return as_variable(args[0])
+    return Broadcast().apply(args)
