@@ -1,2 +1,4 @@
-"""evaluation functions."""
-__all__: list = []
+"""Evaluation functions: classification accuracies."""
+from tracegrad.functions.evaluation.accuracy import accuracy, binary_accuracy
+
+__all__ = ['accuracy', 'binary_accuracy']
