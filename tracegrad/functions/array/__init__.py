@@ -3,7 +3,8 @@ import importlib as _importlib
 
 # Modules are named after their main function, so the package attribute of that
 # name is the function; import the modules by full name to read their __all__.
-_MODULES = ('broadcast', 'get_item', 'reshape', 'transpose')
+_MODULES = ('broadcast', 'cast', 'concat', 'get_item', 'reshape', 'split_axis', 'transpose',
+            'where')
 
 __all__ = []
 for _name in _MODULES:
