@@ -1,4 +1,4 @@
-"""The Initializer protocol, constant fills, and array generation for parameters."""
+"""The Initializer protocol, fan computation, and array generation for parameters."""
 from __future__ import annotations
 
 import numbers
@@ -12,7 +12,7 @@ class Initializer:
     """Fills an array in place: ``initializer(array)``.
 
     Args:
-        dtype: the dtype the generated array gets (default ``config.dtype``).
+        dtype: the dtype the filled array must have (None: any).
     """
 
     def __init__(self, dtype=None):
@@ -21,85 +21,67 @@ class Initializer:
     def __call__(self, array) -> None:
         raise NotImplementedError
 
+    def _check_dtype(self, array) -> None:
+        if self.dtype is not None and array.dtype != self.dtype:
+            raise ValueError(f'{type(self).__name__}: the array has dtype {array.dtype}, '
+                             f'but the initializer was made for {self.dtype}')
+
     def __repr__(self) -> str:
         return f'{type(self).__name__}()'
 
 
-class Constant(Initializer):
-    """Fill with a scalar, or copy an array (broadcast to the target shape).
+def get_fans(shape) -> tuple[int, int]:
+    """Return ``(fan_in, fan_out)`` of a weight of ``shape`` (out, in, *kernel).
 
-    >>> a = np.empty((2, 2), np.float32); initializers.Constant(3)(a); a
-    array([[3., 3.],
-           [3., 3.]], dtype=float32)
+    >>> initializers.get_fans((4, 3, 2, 2))
+    (12, 16)
     """
-
-    def __init__(self, fill_value, dtype=None):
-        if dtype is None and hasattr(fill_value, 'dtype') and not isinstance(fill_value, numpy.generic):
-            dtype = fill_value.dtype
-        super().__init__(dtype)
-        self.fill_value = fill_value
-
-    def __call__(self, array) -> None:
-        if self.dtype is not None and array.dtype != self.dtype:
-            raise ValueError(f'Constant: the array has dtype {array.dtype}, the initializer '
-                             f'was made for {self.dtype}')
-        from tracegrad import backend
-
-        fill = self.fill_value
-        if isinstance(fill, (numbers.Number, numpy.generic)):
-            array[...] = fill
-        else:
-            xp = backend.get_array_module(array)
-            array[...] = xp.broadcast_to(backend.get_device_from_array(array).send(
-                numpy.asarray(fill) if isinstance(fill, (list, tuple)) else fill), array.shape)
+    if not isinstance(shape, tuple):
+        raise ValueError(f'get_fans: shape must be a tuple, got {type(shape).__name__}')
+    if len(shape) < 2:
+        raise ValueError(f'get_fans: shape must have at least 2 axes, got {shape}')
+    receptive_field = int(numpy.prod(shape[2:], dtype=numpy.int64))
+    return shape[1] * receptive_field, shape[0] * receptive_field
 
 
-class Zero(Constant):
-    """Fill with zeros."""
-
-    def __init__(self, dtype=None):
-        super().__init__(0.0, dtype)
+def _is_scalar(value) -> bool:
+    """A Python or NumPy number (``numpy.isscalar`` would also accept strings)."""
+    return isinstance(value, (numbers.Number, numpy.number, numpy.bool_))
 
 
-class One(Constant):
-    """Fill with ones."""
+def _get_initializer(initializer):
+    """Turn None (LeCunNormal), a scalar or an array (Constant) or a callable into an
+    initializer."""
+    from tracegrad.initializers.constant import Constant
+    from tracegrad.initializers.normal import LeCunNormal
+    from tracegrad.variable import _is_array
 
-    def __init__(self, dtype=None):
-        super().__init__(1.0, dtype)
-
-
-class NaN(Constant):
-    """Fill with NaN (marks values that must be overwritten before use)."""
-
-    def __init__(self, dtype=None):
-        super().__init__(numpy.nan, dtype)
-
-
-def _get_initializer(initializer) -> Initializer:
-    """Turn None, a scalar, an array or an Initializer into an Initializer."""
     if initializer is None:
-        from tracegrad.initializers import LeCunNormal
-
         return LeCunNormal()
-    if isinstance(initializer, Initializer):
-        return initializer
-    if numpy.isscalar(initializer) or isinstance(initializer, numpy.generic):
+    if _is_scalar(initializer) or _is_array(initializer):
         return Constant(initializer)
-    if hasattr(initializer, 'shape') and hasattr(initializer, 'dtype'):
-        return Constant(initializer)
-    if callable(initializer):
-        return initializer
-    raise TypeError(f'initializer must be None, a scalar, an array or an Initializer, '
-                    f'got {type(initializer).__name__}')
+    if not callable(initializer):
+        raise TypeError(f'invalid type of initializer: {type(initializer).__name__} '
+                        f'(expected None, a scalar, an array or an Initializer)')
+    return initializer
 
 
 def generate_array(initializer, shape, xp, dtype=None, device=None):
     """Allocate an array of ``shape`` and fill it with ``initializer``.
 
-    The dtype is, in order: ``dtype``, the initializer's dtype, ``config.dtype``.
+    The dtype is ``dtype``, else the initializer's ``dtype``, else ``config.dtype``.
+    Values are drawn on the host (NumPy's global random state, as in Chainer) and
+    sent to ``device`` (or to ``xp``'s default device).
+
+    >>> initializers.generate_array(initializers.One(), (2,), np)
+    array([1., 1.], dtype=float32)
     """
+    own = getattr(initializer, 'dtype', None)
+    if dtype is not None and own is not None and numpy.dtype(dtype) != numpy.dtype(own):
+        raise ValueError(f'generate_array: dtype mismatch: {numpy.dtype(dtype)} was requested '
+                         f'but the initializer has dtype {numpy.dtype(own)}')
     if dtype is None:
-        dtype = getattr(initializer, 'dtype', None)
+        dtype = own
     dtype = numpy.dtype(config.dtype if dtype is None else dtype)
     if isinstance(shape, (int, numpy.integer)):
         shape = (int(shape),)
@@ -112,3 +94,13 @@ def generate_array(initializer, shape, xp, dtype=None, device=None):
     if xp is not numpy:
         return xp.asarray(array)
     return array
+
+
+def _fill(array, values) -> None:
+    """Write host ``values`` into ``array`` (NumPy or device), cast to its dtype."""
+    if isinstance(array, numpy.ndarray):
+        array[...] = values
+    else:
+        from tracegrad import backend
+
+        backend.copyto(array, numpy.asarray(values).astype(array.dtype, copy=False))
