@@ -1,0 +1,57 @@
+"""Momentum SGD with momentum correction (Goyal et al., 2017)."""
+from __future__ import annotations
+
+from tracegrad import optimizer
+from tracegrad.optimizer import scalar_like
+
+_default_hyperparam = optimizer.Hyperparameter(lr=0.01, momentum=0.9)
+
+
+class CorrectedMomentumSGDRule(optimizer.UpdateRule):
+    """Update rule of corrected momentum SGD: ``v = momentum * v - grad; param += lr * v``.
+
+    The velocity does not include the learning rate, so changing ``lr`` during
+    training takes effect at once (equation (9) of
+    https://arxiv.org/abs/1706.02677).
+
+    Args:
+        parent_hyperparam: the Hyperparameter to fall back to.
+        lr (float): learning rate.
+        momentum (float): decay rate of the velocity.
+    """
+
+    is_elementwise = True
+
+    def __init__(self, parent_hyperparam=None, lr=None, momentum=None):
+        super().__init__(parent_hyperparam or _default_hyperparam)
+        self._override_hyperparams(lr=lr, momentum=momentum)
+
+    def init_state(self, param) -> None:
+        self.state['v'] = param.xp.zeros_like(param.array)
+
+    def update_core(self, param) -> None:
+        grad = param.grad
+        if grad is None:
+            return
+        hp, dtype, state = self.hyperparam, param.dtype, self.state
+        state['v'] *= scalar_like(hp.momentum, dtype)
+        state['v'] -= grad
+        param.array += scalar_like(hp.lr, dtype) * state['v']
+
+
+class CorrectedMomentumSGD(optimizer.GradientMethod):
+    """Momentum SGD whose velocity is kept without the learning rate.
+
+    Args:
+        lr (float): learning rate.
+        momentum (float): decay rate of the velocity.
+    """
+
+    def __init__(self, lr=_default_hyperparam.lr, momentum=_default_hyperparam.momentum):
+        super().__init__(lr=lr, momentum=momentum)
+
+    lr = optimizer.HyperparameterProxy('lr')
+    momentum = optimizer.HyperparameterProxy('momentum')
+
+    def create_update_rule(self) -> CorrectedMomentumSGDRule:
+        return CorrectedMomentumSGDRule(self.hyperparam)
