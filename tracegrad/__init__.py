@@ -32,3 +32,12 @@ def get_dtype(dtype=None):
     import numpy
 
     return numpy.dtype(config.dtype if dtype is None else dtype)
+
+from tracegrad.initializers import Initializer  # noqa: E402,F401
+from tracegrad.link import Link, Chain, ChainList  # noqa: E402,F401
+from tracegrad.sequential import Sequential  # noqa: E402,F401
+from tracegrad import reporter  # noqa: E402,F401
+from tracegrad.reporter import (  # noqa: E402,F401
+    Reporter, report, report_scope, get_current_reporter, Summary, DictSummary,
+)
+from tracegrad import links  # noqa: E402,F401
