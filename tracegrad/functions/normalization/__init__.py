@@ -1,11 +1,14 @@
 """Normalization functions."""
-from tracegrad.functions.normalization.batch_normalization import (  # noqa: F401
-    batch_normalization, fixed_batch_normalization)
-from tracegrad.functions.normalization.group_normalization import group_normalization  # noqa: F401
-from tracegrad.functions.normalization.l2_normalization import normalize  # noqa: F401
-from tracegrad.functions.normalization.layer_normalization import layer_normalization  # noqa: F401
-from tracegrad.functions.normalization.local_response_normalization import (  # noqa: F401
-    local_response_normalization)
+from tracegrad.functions.normalization.batch_normalization import (
+    batch_normalization,
+    fixed_batch_normalization,
+)
+from tracegrad.functions.normalization.group_normalization import group_normalization
+from tracegrad.functions.normalization.l2_normalization import normalize
+from tracegrad.functions.normalization.layer_normalization import layer_normalization
+from tracegrad.functions.normalization.local_response_normalization import (
+    local_response_normalization,
+)
 
 __all__ = ['batch_normalization', 'fixed_batch_normalization', 'group_normalization',
            'layer_normalization', 'local_response_normalization', 'normalize']

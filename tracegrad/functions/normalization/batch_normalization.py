@@ -1,6 +1,7 @@
 """Batch normalization: with batch statistics, or with given (fixed) statistics."""
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy
@@ -8,7 +9,11 @@ import numpy
 from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.functions.normalization._standardize import (
-    stat_shape, standardize, standardize_grad, standardize_variable)
+    standardize,
+    standardize_grad,
+    standardize_variable,
+    stat_shape,
+)
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable, _is_array
 
@@ -27,10 +32,9 @@ def _parse_axis(caller: str, axis):
             raise TypeError(f'{caller}: axis must be an int, a tuple of ints or None, '
                             f'got {axis!r}')
         axis = tuple(int(a) for a in axis)
-        for prev, cur in zip(axis, axis[1:]):
-            if prev >= cur:
-                raise ValueError(f'{caller}: the numbers in axis must be sorted in '
-                                 f'ascending order, got {axis}')
+        if any(prev >= cur for prev, cur in itertools.pairwise(axis)):
+            raise ValueError(f'{caller}: the numbers in axis must be sorted in '
+                             f'ascending order, got {axis}')
         return axis
     raise TypeError(f'{caller}: axis must be an int, a tuple of ints or None, got {axis!r}')
 

@@ -5,7 +5,10 @@ import numpy
 
 from tracegrad.function_node import FunctionNode
 from tracegrad.functions.normalization._standardize import (
-    standardize, standardize_grad, standardize_variable)
+    standardize,
+    standardize_grad,
+    standardize_variable,
+)
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 

@@ -1,2 +1,4 @@
-"""rnn functions."""
-__all__: list = []
+"""Recurrent-network functions."""
+from tracegrad.functions.rnn.lstm import lstm
+
+__all__ = ['lstm']
