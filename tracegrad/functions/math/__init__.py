@@ -15,23 +15,23 @@ from tracegrad.functions.math import sqrt as _sqrt
 from tracegrad.functions.math import square as _square
 from tracegrad.functions.math import sum as _sum
 from tracegrad.functions.math import trigonometric as _trigonometric
-from tracegrad.functions.math.average import *  # noqa: F401,F403
-from tracegrad.functions.math.basic_math import absolute, install_variable_arithmetics  # noqa: F401
-from tracegrad.functions.math.bias import *  # noqa: F401,F403
-from tracegrad.functions.math.clip import *  # noqa: F401,F403
-from tracegrad.functions.math.cumsum import *  # noqa: F401,F403
-from tracegrad.functions.math.exponential import *  # noqa: F401,F403
-from tracegrad.functions.math.identity import *  # noqa: F401,F403
-from tracegrad.functions.math.logsumexp import *  # noqa: F401,F403
-from tracegrad.functions.math.matmul import *  # noqa: F401,F403
-from tracegrad.functions.math.maximum import *  # noqa: F401,F403
-from tracegrad.functions.math.minmax import *  # noqa: F401,F403
-from tracegrad.functions.math.prod import *  # noqa: F401,F403
-from tracegrad.functions.math.rounding import *  # noqa: F401,F403
-from tracegrad.functions.math.sqrt import *  # noqa: F401,F403
-from tracegrad.functions.math.square import *  # noqa: F401,F403
-from tracegrad.functions.math.sum import *  # noqa: F401,F403
-from tracegrad.functions.math.trigonometric import *  # noqa: F401,F403
+from tracegrad.functions.math.average import *
+from tracegrad.functions.math.basic_math import absolute, install_variable_arithmetics
+from tracegrad.functions.math.bias import *
+from tracegrad.functions.math.clip import *
+from tracegrad.functions.math.cumsum import *
+from tracegrad.functions.math.exponential import *
+from tracegrad.functions.math.identity import *
+from tracegrad.functions.math.logsumexp import *
+from tracegrad.functions.math.matmul import *
+from tracegrad.functions.math.maximum import *
+from tracegrad.functions.math.minmax import *
+from tracegrad.functions.math.prod import *
+from tracegrad.functions.math.rounding import *
+from tracegrad.functions.math.sqrt import *
+from tracegrad.functions.math.square import *
+from tracegrad.functions.math.sum import *
+from tracegrad.functions.math.trigonometric import *
 
 install_variable_arithmetics()
 

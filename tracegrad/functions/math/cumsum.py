@@ -4,8 +4,8 @@ from __future__ import annotations
 import numbers
 
 from tracegrad.backend import get_array_module
-from tracegrad.functions.math.sum import check_axes
 from tracegrad.function_node import FunctionNode
+from tracegrad.functions.math.sum import check_axes
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 

@@ -7,7 +7,7 @@ from tracegrad.backend import get_array_module
 from tracegrad.functions.math.elementwise import FloatUnary
 from tracegrad.variable import Variable
 
-__all__ = ['exp', 'expm1', 'log', 'log2', 'log10', 'log1p']
+__all__ = ['exp', 'expm1', 'log', 'log1p', 'log2', 'log10']
 
 
 class Exp(FloatUnary):
@@ -32,22 +32,23 @@ class Expm1(FloatUnary):
         return grad_outputs[0] * exp(x),
 
 
+_LOG_FUNCS = {'e': 'log', '2': 'log2', '10': 'log10'}
+
+
 class Log(FloatUnary):
     """Logarithm to a base: ``log_b(x) = ln(x) / ln(b)``, so ``d/dx = 1 / (x ln b)``."""
-
-    _funcs = {'e': 'log', '2': 'log2', '10': 'log10'}
 
     def __init__(self, base: str = 'e'):
         self.base = base
 
     @property
     def label(self) -> str:
-        return self._funcs[self.base]
+        return _LOG_FUNCS[self.base]
 
     def forward(self, inputs):
         self.retain_inputs((0,))
         x, = inputs
-        return getattr(get_array_module(x), self._funcs[self.base])(x),
+        return getattr(get_array_module(x), _LOG_FUNCS[self.base])(x),
 
     def backward(self, indexes, grad_outputs):
         x, = self.get_retained_inputs()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
-from tracegrad.variable import Variable, as_variable
+from tracegrad.variable import Variable
 
 __all__ = ['matmul']
 
@@ -23,10 +23,6 @@ class MatMul(FunctionNode):
     def __init__(self, transa: bool = False, transb: bool = False):
         self.transa = transa
         self.transb = transb
-
-    @property
-    def label(self) -> str:
-        return 'MatMul'
 
     def check_type_forward(self, in_types):
         type_check._argname(in_types, ('a', 'b'))
@@ -94,7 +90,8 @@ def matmul(a, b, transa: bool = False, transb: bool = False) -> Variable:
     if not (a_vec or b_vec):
         return MatMul(transa, transb).apply((a, b))[0]
     # Vectors become 1 x k / k x 1 matrices, and the added axes are dropped after.
-    from tracegrad.functions.math.sum import broadcast_reduced, sum as _sum
+    from tracegrad.functions.math.sum import broadcast_reduced
+    from tracegrad.functions.math.sum import sum as _sum
 
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f'matmul: operands must have ndim >= 1, '

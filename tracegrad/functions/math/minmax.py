@@ -11,7 +11,7 @@ from tracegrad.functions.math.sum import Reduction, broadcast_reduced, check_axe
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
-__all__ = ['max', 'min', 'argmax', 'argmin']
+__all__ = ['argmax', 'argmin', 'max', 'min']
 
 
 class _Extremum(Reduction):
@@ -76,7 +76,7 @@ class ArgMin(_ArgExtremum):
     _op = 'argmin'
 
 
-def max(x, axis=None, keepdims=False) -> Variable:  # noqa: A001 - Chainer's name
+def max(x, axis=None, keepdims=False) -> Variable:
     """Maximum of array elements over the given axes.
 
     Elements equal to the maximum all receive its gradient.
@@ -95,7 +95,7 @@ def max(x, axis=None, keepdims=False) -> Variable:  # noqa: A001 - Chainer's nam
     return Max(axis, keepdims).apply((x,))[0]
 
 
-def min(x, axis=None, keepdims=False) -> Variable:  # noqa: A001 - Chainer's name
+def min(x, axis=None, keepdims=False) -> Variable:
     """Minimum of array elements over the given axes.
 
     Elements equal to the minimum all receive its gradient.

@@ -9,7 +9,7 @@ from tracegrad.backend import get_array_module
 from tracegrad.functions.math.elementwise import FloatUnary
 from tracegrad.variable import Variable
 
-__all__ = ['floor', 'ceil', 'fix']
+__all__ = ['ceil', 'fix', 'floor']
 
 
 class Round(FloatUnary):

@@ -5,7 +5,7 @@ from tracegrad.backend import get_array_module
 from tracegrad.functions.math.elementwise import FloatUnary
 from tracegrad.variable import Variable
 
-__all__ = ['sqrt', 'rsqrt']
+__all__ = ['rsqrt', 'sqrt']
 
 
 class Sqrt(FloatUnary):

@@ -120,7 +120,7 @@ def broadcast_reduced(g, shape, axes) -> Variable:
     return BroadcastReduced(shape, axes).apply((g,))[0]
 
 
-def sum(x, axis=None, keepdims=False) -> Variable:  # noqa: A001 - Chainer's name
+def sum(x, axis=None, keepdims=False) -> Variable:
     """Sum of array elements over the given axes.
 
     Args:

@@ -5,7 +5,7 @@ from tracegrad.backend import get_array_module
 from tracegrad.functions.math.elementwise import FloatUnary
 from tracegrad.variable import Variable
 
-__all__ = ['sin', 'cos', 'tan']
+__all__ = ['cos', 'sin', 'tan']
 
 
 class Sin(FloatUnary):
