@@ -41,3 +41,4 @@ from tracegrad.reporter import (  # noqa: E402,F401
     Reporter, report, report_scope, get_current_reporter, Summary, DictSummary,
 )
 from tracegrad import links  # noqa: E402,F401
+from tracegrad.compile import compile, CompileError  # noqa: E402,F401

@@ -1,0 +1,431 @@
+"""``tracegrad.compile``: trace a step once, run it as one compiled graph afterwards."""
+from __future__ import annotations
+
+import functools
+import logging
+import time
+import warnings
+from typing import Any, Callable, Optional
+
+import numpy
+
+from tracegrad import backend
+from tracegrad.compile import state as state_mod
+from tracegrad.compile.tracer import CompileError, TraceContext, TracerArray, as_tracer
+from tracegrad.variable import Variable
+
+logger = logging.getLogger('tracegrad.compile')
+
+MAX_SPECIALIZATIONS = 8
+
+
+def compile(fn: Optional[Callable] = None, *, backend: str = 'c', fallback: str = 'error',
+            targets: tuple = ()):  # noqa: A001 - the public name is tracegrad.compile
+    """Compile a training step (or a link's forward) into one generated program.
+
+    The function runs once with tracer arrays standing in for its array inputs,
+    the parameters, grads and persistent arrays of the links it uses, and the
+    state, hyperparameters and step counts of the optimizers it uses. The
+    recorded forward, backward and update become one IR graph, optimised and
+    built for ``backend``. Later calls with the same input shapes run the
+    built program and write parameters, grads, optimizer state and reporter
+    values back, so every visible value equals what eager execution gives.
+
+    Args:
+        fn: the step function, or a Link (compiles its forward for inference).
+        backend: ``'c'`` (generated C with BLAS) or ``'reference'`` (the IR
+            interpreter on NumPy).
+        fallback: ``'error'`` raises :class:`CompileError` when the function
+            cannot be traced; ``'eager'`` warns once and runs it eagerly.
+        targets: links/optimizers to include when they cannot be found
+            through the function's closure, globals, defaults or ``self``.
+
+    Usable as ``@tracegrad.compile`` or ``@tracegrad.compile(backend='c')``.
+    """
+    if fallback not in ('error', 'eager'):
+        raise ValueError(f"compile: fallback must be 'error' or 'eager', got {fallback!r}")
+    if fn is None:
+        return functools.partial(compile, backend=backend, fallback=fallback, targets=targets)
+    from tracegrad.link import Link
+
+    if isinstance(fn, Link):
+        return CompiledFunction(fn.__call__, backend, fallback, targets=(fn,) + tuple(targets),
+                                name=f'{type(fn).__name__}.forward')
+    if not callable(fn):
+        raise TypeError(f'compile: expected a function or a Link, got {type(fn).__name__}')
+    return CompiledFunction(fn, backend, fallback, targets=tuple(targets))
+
+
+class _Specialization:
+    """One traced graph with its built program and how to feed and unpack it."""
+
+    def __init__(self, graph, slots, written, random_inputs, output_tree, reports,
+                 program, compile_seconds: float, n_user_inputs: int):
+        self.graph = graph
+        self.slots = slots
+        self.written = written          # list of (slot, output index)
+        self.random_inputs = random_inputs
+        self.output_tree = output_tree
+        self.reports = reports          # list of (observer, {key: output index})
+        self.program = program
+        self.compile_seconds = compile_seconds
+        self.n_user_inputs = n_user_inputs
+        self.calls = 0
+
+
+class CompiledFunction:
+    """The result of :func:`compile`: call it like the original function."""
+
+    def __init__(self, fn: Callable, backend_name: str, fallback: str, targets: tuple = (),
+                 name: Optional[str] = None):
+        from codegen.backends import get_backend
+
+        get_backend(backend_name)  # unknown names fail now, not at the first call
+        self.fn = fn
+        self.backend = backend_name
+        self.fallback = fallback
+        self.targets = targets
+        self.name = name or getattr(fn, '__qualname__', repr(fn))
+        self._specs: dict = {}
+        self._warned = False
+        self._last: Optional[_Specialization] = None
+        self.stats = {'traces': 0, 'cache_hits': 0, 'eager_calls': 0}
+        functools.update_wrapper(self, fn, updated=())
+
+    # -- inspection --
+    @property
+    def ir(self) -> str:
+        """The IR text of the most recently used specialisation."""
+        return self._require_last().graph.to_text()
+
+    @property
+    def source(self) -> str:
+        """The generated source of the most recently used specialisation."""
+        return getattr(self._require_last().program, 'source', '')
+
+    def statistics(self) -> dict:
+        spec = self._require_last()
+        stats = dict(getattr(spec.program, 'stats', {}))
+        stats.update(self.stats, compile_seconds=spec.compile_seconds,
+                     specializations=len(self._specs))
+        return stats
+
+    def _require_last(self) -> _Specialization:
+        if self._last is None:
+            raise RuntimeError(f'{self.name}: not compiled yet; call it once first')
+        return self._last
+
+    # -- calling --
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError(f'compiled {self.name}: keyword arguments are not supported; '
+                            f'pass arrays positionally')
+        links, optimizers = state_mod.discover(self.fn, self.targets)
+        if state_mod.uninitialized_params(links):
+            # Lazily initialised links get their shapes from this call: run it eagerly.
+            self.stats['eager_calls'] += 1
+            return self.fn(*args)
+        arrays, arg_key = _flatten_args(args)
+        key = (arg_key, state_mod.guard_key(links, optimizers))
+        spec = self._specs.get(key)
+        if spec is None:
+            if len(self._specs) >= MAX_SPECIALIZATIONS:
+                logger.warning('%s: %d specialisations reached; running eagerly (input '
+                               'shapes or model state keep changing)', self.name, len(self._specs))
+                self.stats['eager_calls'] += 1
+                return self.fn(*args)
+            if self._specs:
+                logger.info('%s: retracing: %s', self.name, _why(self._specs, key))
+            try:
+                spec = self._trace(args, arrays, links, optimizers)
+            except CompileError as e:
+                if self.fallback == 'eager':
+                    if not self._warned:
+                        warnings.warn(f'tracegrad.compile: running {self.name} eagerly: {e}',
+                                      RuntimeWarning, stacklevel=2)
+                        self._warned = True
+                    self.stats['eager_calls'] += 1
+                    return self.fn(*args)
+                raise
+            self._specs[key] = spec
+        else:
+            self.stats['cache_hits'] += 1
+        self._last = spec
+        return self._run(spec, arrays)
+
+    def _trace(self, args, arrays, links, optimizers) -> _Specialization:
+        from tracegrad.configuration import using_config
+
+        state_mod.prepare_optimizer_state(optimizers)
+        slots = state_mod.collect_slots(links, optimizers)
+        slots += state_mod.attribute_slots(links, optimizers)
+        snapshot = state_mod.SnapshotDicts(links, optimizers)
+        originals = [s.get() for s in slots]
+        t0 = time.perf_counter()
+        ctx = TraceContext()
+        recorder = _ReportRecorder()
+        try:
+            with ctx:
+                graph = ctx.graph
+                inputs = []
+                for i, a in enumerate(arrays):
+                    inputs.append(TracerArray(graph.input(a.shape, a.dtype, name=f'arg{i}')))
+                slot_inputs = []
+                for s, value in zip(slots, originals):
+                    t = _slot_input(graph, s, value)
+                    slot_inputs.append(t)
+                    s.set(t)
+                traced_args = _unflatten_args(args, inputs)
+                with recorder:
+                    with using_config('type_check', True):
+                        result = self.fn(*traced_args)
+                finals = [s.get() for s in slots]
+                result_attrs = []
+                # Attributes the step set to traced values (e.g. Classifier.loss) are
+                # results: write them back after each call.
+                for s, value in zip(slots, originals):
+                    s.set(value)
+                paths = {id(obj): path for path, obj in
+                         state_mod.attribute_objects(links, optimizers)}
+                known = {s.name for s in slots}
+                for obj, key in snapshot.traced_attributes():
+                    slot = state_mod.attribute_slot(paths.get(id(obj), type(obj).__name__), obj,
+                                                     key)
+                    if slot.name not in known:
+                        result_attrs.append((slot, slot.get()))
+                for s, value in zip(slots, finals):
+                    s.set(value)
+                out_values, tree = _flatten_result(result)
+                written = []
+                outputs = list(out_values)
+                for s, t_in in zip(slots, slot_inputs):
+                    final = s.get()
+                    if final is None:
+                        if t_in is not None:
+                            written.append((s, None))  # e.g. cleargrads
+                        continue
+                    t_final = as_tracer(final)
+                    if t_in is not None and t_final.value is t_in._initial:
+                        continue  # untouched
+                    written.append((s, len(outputs)))
+                    outputs.append(t_final.value)
+                for s, value in result_attrs:
+                    written.append((s, len(outputs)))
+                    outputs.append(as_tracer(value).value)
+                reports = []
+                for observer, values in recorder.records:
+                    entry = {}
+                    for k, v in values.items():
+                        entry[k] = len(outputs)
+                        outputs.append(as_tracer(v).value)
+                    reports.append((observer, entry))
+                graph.set_outputs(outputs)
+        finally:
+            for s, value in zip(slots, originals):
+                s.set(value)
+            snapshot.restore()
+        from codegen.backends import get_backend
+        from codegen.passes import optimize
+
+        graph = optimize(graph)
+        program = get_backend(self.backend).build(graph)
+        seconds = time.perf_counter() - t0
+        self.stats['traces'] += 1
+        logger.debug('%s: traced %d nodes in %.3f s', self.name, len(graph.nodes), seconds)
+        fed = [s for s, value in zip(slots, originals) if value is not None]
+        return _Specialization(graph, fed, written, ctx.random_inputs, tree, reports, program,
+                               seconds, len(arrays))
+
+    def _run(self, spec: _Specialization, arrays: list):
+        feeds = list(arrays)
+        for s in spec.slots:
+            feeds.append(_slot_feed(s))
+        for value, kind, rargs in spec.random_inputs:
+            feeds.append(_draw(kind, rargs, value.shape))
+        outs = spec.program(feeds)
+        for s, index in spec.written:
+            if index is None:
+                s.set(None)
+            elif s.kind in ('grad', 'attr'):
+                s.set(outs[index])
+            elif s.kind == 'counter':
+                s.set(int(outs[index]))
+            elif s.kind == 'hyper':
+                s.set(outs[index].item())
+            else:
+                current = s.get()
+                if isinstance(current, numpy.ndarray) and current.shape == outs[index].shape \
+                        and current.flags.writeable:
+                    numpy.copyto(current, outs[index])
+                else:
+                    s.set(outs[index])
+        if spec.reports:
+            from tracegrad import reporter
+
+            for observer, entry in spec.reports:
+                reporter.report({k: Variable(outs[i], requires_grad=False)
+                                 for k, i in entry.items()}, observer)
+        spec.calls += 1
+        return _rebuild(spec.output_tree, outs)
+
+
+def _slot_input(graph, slot, value):
+    """The tracer that stands for a slot's current value (None stays None)."""
+    if value is None:
+        return None
+    if slot.kind in ('hyper', 'counter'):
+        dtype = 'int64' if isinstance(value, (int, numpy.integer)) else 'float64'
+        t = TracerArray(graph.input((), dtype, name=slot.name), weak=True)
+    else:
+        t = TracerArray(graph.input(value.shape, value.dtype, name=slot.name))
+    t._initial = t.value
+    return t
+
+
+def _slot_feed(slot):
+    value = slot.get()
+    if slot.kind in ('hyper', 'counter'):
+        return numpy.asarray(value, dtype='int64' if isinstance(value, (int, numpy.integer))
+                             else 'float64')
+    return value
+
+
+def _draw(kind: str, args: tuple, shape: tuple):
+    rs = numpy.random
+    size = shape if shape else None
+    if kind == 'rand':
+        out = rs.rand(*shape)
+    elif kind in ('random_sample',):
+        out = rs.random_sample(size)
+    elif kind == 'uniform':
+        out = rs.uniform(args[0], args[1], size)
+    elif kind == 'normal':
+        out = rs.normal(args[0], args[1], size)
+    elif kind == 'standard_normal':
+        out = rs.standard_normal(size)
+    elif kind == 'randn':
+        out = rs.randn(*shape)
+    else:
+        raise CompileError(f'unknown random draw {kind}')
+    return numpy.asarray(out, dtype=numpy.float64)
+
+
+def _flatten_args(args: tuple) -> tuple[list, tuple]:
+    arrays = []
+    key = []
+    for a in args:
+        if isinstance(a, Variable):
+            a = a.array
+        if isinstance(a, numpy.ndarray):
+            arrays.append(a)
+            key.append(('array', a.shape, a.dtype.str))
+        elif isinstance(a, (int, float, bool, str, type(None))):
+            key.append(('const', type(a).__name__, a))
+        elif backend.get_array_module(a) is not numpy:
+            raise TypeError(f'compile: arguments on {backend.get_device_from_array(a)} are not '
+                            f'supported by this backend')
+        else:
+            raise TypeError(f'compile: unsupported argument type {type(a).__name__}; pass '
+                            f'arrays, Variables or Python scalars')
+    return arrays, tuple(key)
+
+
+def _unflatten_args(args: tuple, tracers: list) -> tuple:
+    out = []
+    it = iter(tracers)
+    for a in args:
+        if isinstance(a, Variable):
+            out.append(Variable(next(it), requires_grad=a.requires_grad))
+        elif isinstance(a, numpy.ndarray):
+            out.append(next(it))
+        else:
+            out.append(a)
+    return tuple(out)
+
+
+def _flatten_result(result) -> tuple[list, Any]:
+    values: list = []
+
+    def walk(r):
+        if isinstance(r, Variable):
+            values.append(as_tracer(r.array).value)
+            return ('var', len(values) - 1)
+        if isinstance(r, TracerArray):
+            values.append(r.value)
+            return ('array', len(values) - 1)
+        if isinstance(r, (tuple, list)):
+            return (type(r).__name__, [walk(x) for x in r])
+        if isinstance(r, dict):
+            return ('dict', {k: walk(v) for k, v in r.items()})
+        if isinstance(r, (int, float, bool, str, type(None))):
+            return ('const', r)
+        if isinstance(r, numpy.ndarray):
+            values.append(as_tracer(r).value)
+            return ('array', len(values) - 1)
+        raise CompileError(f'compile: cannot return a {type(r).__name__} from a compiled function')
+
+    return values, walk(result)
+
+
+def _rebuild(tree, outs):
+    kind, payload = tree
+    if kind == 'var':
+        return Variable(outs[payload], requires_grad=False)
+    if kind == 'array':
+        return outs[payload]
+    if kind in ('tuple', 'list'):
+        items = [_rebuild(t, outs) for t in payload]
+        return tuple(items) if kind == 'tuple' else items
+    if kind == 'dict':
+        return {k: _rebuild(t, outs) for k, t in payload.items()}
+    return payload
+
+
+def _why(specs: dict, key) -> str:
+    """A short reason for a retrace: what differs from the closest cached key."""
+    arg_key, guard = key
+    for old_args, old_guard in specs:
+        if old_args != arg_key:
+            return f'input shapes/dtypes changed: {old_args} -> {arg_key}'
+        if old_guard[:2] != guard[:2]:
+            return f'config changed (train, enable_backprop): {old_guard[:2]} -> {guard[:2]}'
+        for a, b in zip(old_guard, guard):
+            if a != b:
+                return f'model/optimizer state changed: {a!r} -> {b!r}'[:300]
+    return 'new guard'
+
+
+class _ReportRecorder:
+    """While tracing, record reporter.report calls so each compiled call can replay them."""
+
+    def __init__(self):
+        self.records: list = []
+
+    def __enter__(self):
+        from tracegrad import reporter
+
+        self._reporter = _RecordingReporter(self.records)
+        reporter._get_reporters().append(self._reporter)
+        return self
+
+    def __exit__(self, *exc):
+        from tracegrad import reporter
+
+        stack = reporter._get_reporters()
+        if stack and stack[-1] is self._reporter:
+            stack.pop()
+
+
+class _RecordingReporter:
+    def __init__(self, records: list):
+        self.records = records
+        self.observation: dict = {}
+
+    def report(self, values: dict, observer: Any = None) -> None:
+        kept = {}
+        for k, v in values.items():
+            inner = v.array if isinstance(v, Variable) else v
+            if isinstance(inner, TracerArray):
+                kept[k] = inner
+        if kept:
+            self.records.append((observer, kept))

@@ -1,0 +1,319 @@
+"""The state a compiled step reads and writes: discovery, slots and swapping.
+
+A *slot* is one place in Python objects that holds a value the step may read
+or update: a parameter's array or grad, a link's persistent array, an update
+rule's state array, a hyperparameter, a step counter. While tracing, each slot
+holds a tracer input; afterwards the real values are put back and, for each
+slot the trace changed, the graph has an output that is written back after
+every compiled call.
+"""
+from __future__ import annotations
+
+import types
+from typing import Any, Callable, Iterable, Optional
+
+import numpy
+
+from tracegrad.variable import Variable
+
+
+class Slot:
+    """A get/set pair on a Python object, with a stable name and a kind."""
+
+    __slots__ = ('name', 'kind', 'get', 'set')
+
+    def __init__(self, name: str, kind: str, get: Callable[[], Any], set: Callable[[Any], None]):
+        self.name = name
+        self.kind = kind  # array | grad | hyper | counter
+        self.get = get
+        self.set = set
+
+
+def discover(fn: Callable, explicit: Iterable = ()) -> tuple[list, list]:
+    """Links and optimizers that ``fn`` can reach through closures, globals, defaults, self."""
+    from tracegrad.link import Link
+    from tracegrad.optimizer import Optimizer
+
+    found: dict = {}
+
+    def visit(obj: Any, depth: int = 0) -> None:
+        if isinstance(obj, (Link, Optimizer)):
+            found.setdefault(id(obj), obj)
+            if isinstance(obj, Optimizer) and getattr(obj, 'target', None) is not None:
+                found.setdefault(id(obj.target), obj.target)
+        elif depth == 0 and isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item, 1)
+        elif depth == 0 and isinstance(obj, dict):
+            for item in obj.values():
+                visit(item, 1)
+        elif depth == 0 and hasattr(obj, '__dict__') and not isinstance(
+                obj, (types.ModuleType, type, types.FunctionType)):
+            for item in list(vars(obj).values()):  # e.g. an updater holding model and optimizer
+                visit(item, 1)
+
+    for obj in explicit:
+        visit(obj)
+    target = fn
+    if isinstance(fn, types.MethodType):
+        visit(fn.__self__)
+        target = fn.__func__
+    if isinstance(target, types.FunctionType):
+        for cell in target.__closure__ or ():
+            try:
+                visit(cell.cell_contents)
+            except ValueError:  # empty cell
+                pass
+        for value in target.__defaults__ or ():
+            visit(value)
+        names = set()
+        stack = [target.__code__]
+        while stack:
+            code = stack.pop()
+            names.update(code.co_names)
+            stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        for name in names:
+            if name in target.__globals__:
+                visit(target.__globals__[name])
+    elif isinstance(fn, Link):
+        visit(fn)
+    links = [o for o in found.values() if isinstance(o, Link)]
+    optimizers = [o for o in found.values() if isinstance(o, Optimizer)]
+    return _roots(links), optimizers
+
+
+def _roots(links: list) -> list:
+    """Drop links that are children of other found links."""
+    children = set()
+    for link in links:
+        for sub in link.links(skipself=True):
+            children.add(id(sub))
+    return [link for link in links if id(link) not in children]
+
+
+def _set_grad(param, value) -> None:
+    param._grad_var = None if value is None else Variable(value, requires_grad=False)
+
+
+def _array_slot(name: str, obj: Any, attr: str) -> Slot:
+    return Slot(name, 'array', lambda: getattr(obj, attr), lambda v: setattr(obj, attr, v))
+
+
+def _param_slots(prefix: str, param) -> list:
+    def set_data(v, p=param):
+        p._data = v
+        node = p._node_
+        if node is not None and node.data is not None:
+            node.data = v
+
+    return [Slot(f'{prefix}', 'array', lambda p=param: p._data, set_data),
+            Slot(f'{prefix}:grad', 'grad', lambda p=param: p.grad,
+                 lambda v, p=param: _set_grad(p, v))]
+
+
+def collect_slots(links: list, optimizers: list) -> list:
+    """Every slot of the given links and optimizers, in a deterministic order."""
+    slots: list = []
+    seen_params: dict = {}
+    for li, root in enumerate(links):
+        for lpath, link in root.namedlinks():
+            for name in sorted(link._params):
+                param = getattr(link, name)
+                if id(param) in seen_params or param.array is None:
+                    continue
+                seen_params[id(param)] = f'link{li}{lpath}/{name}'
+                slots.extend(_param_slots(seen_params[id(param)], param))
+            for name in sorted(link._persistent):
+                if _is_traceable_array(getattr(link, name, None)):
+                    slots.append(_array_slot(f'link{li}{lpath}/{name}', link, name))
+    for oi, opt in enumerate(optimizers):
+        prefix = f'opt{oi}'
+        slots.extend(_hyper_slots(prefix, opt.hyperparam))
+        slots.append(Slot(f'{prefix}/t', 'counter', lambda o=opt: o.t,
+                          lambda v, o=opt: setattr(o, 't', v)))
+        target = getattr(opt, 'target', None)
+        if target is None:
+            continue
+        for path, param in target.namedparams(include_uninit=False):
+            rule = getattr(param, 'update_rule', None)
+            if rule is None:
+                continue
+            pname = f'{prefix}{path}'
+            slots.extend(_hyper_slots(pname, rule.hyperparam, own_only=True))
+            slots.append(Slot(f'{pname}/t', 'counter', lambda r=rule: r.t,
+                              lambda v, r=rule: setattr(r, 't', v)))
+            for key in sorted(rule.state or {}):
+                slots.append(Slot(f'{pname}/{key}', 'array',
+                                  lambda r=rule, k=key: r.state[k],
+                                  lambda v, r=rule, k=key: r.state.__setitem__(k, v)))
+    return slots
+
+
+def _plain_attrs(obj) -> dict:
+    """Public attributes of a link/optimizer that hold a non-parameter Variable or an array."""
+    from tracegrad.variable import Parameter
+
+    managed = set(getattr(obj, '_params', ())) | set(getattr(obj, '_persistent', ())) | set(
+        getattr(obj, '_children', ()))
+    out = {}
+    for key, value in vars(obj).items():
+        if key.startswith('_') or key in managed:
+            continue
+        if isinstance(value, Variable) and not isinstance(value, Parameter):
+            if value.array is not None:
+                out[key] = value
+        elif _is_traceable_array(value):
+            out[key] = value
+    return out
+
+
+def attribute_objects(links: list, optimizers: list) -> list:
+    """(path, object) for every link and optimizer whose attributes may hold step results."""
+    objs = []
+    for li, root in enumerate(links):
+        for lpath, link in root.namedlinks():
+            objs.append((f'link{li}{lpath}', link))
+    for oi, opt in enumerate(optimizers):
+        objs.append((f'opt{oi}', opt))
+    return objs
+
+
+def attribute_slot(path: str, obj, key: str) -> Slot:
+    """A slot for ``obj.key`` holding a Variable (results such as Classifier.loss, RNN state)."""
+    def get():
+        value = getattr(obj, key, None)
+        return value.array if isinstance(value, Variable) else value
+
+    def set_(value):
+        setattr(obj, key, None if value is None else Variable(value, requires_grad=False))
+
+    return Slot(f'{path}.{key}', 'attr', get, set_)
+
+
+def attribute_slots(links: list, optimizers: list) -> list:
+    slots = []
+    for path, obj in attribute_objects(links, optimizers):
+        for key in sorted(_plain_attrs(obj)):
+            if isinstance(getattr(obj, key), Variable):
+                slots.append(attribute_slot(path, obj, key))
+            else:
+                slots.append(_array_slot(f'{path}.{key}', obj, key))
+    return slots
+
+
+def _hyper_slots(prefix: str, hp, own_only: bool = False) -> list:
+    entries = {k: v for k, v in vars(hp).items() if not k.startswith('_')}
+    slots = []
+    for key in sorted(entries):
+        value = entries[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float, numpy.floating)):
+            continue  # flags such as amsgrad decide the trace; guarded by value
+        slots.append(Slot(f'{prefix}/hp/{key}', 'hyper',
+                          lambda h=hp, k=key: getattr(h, k),
+                          lambda v, h=hp, k=key: setattr(h, k, v)))
+    return slots
+
+
+def _is_traceable_array(value: Any) -> bool:
+    return isinstance(value, numpy.ndarray) and value.dtype.kind in 'biuf'
+
+
+def prepare_optimizer_state(optimizers: list) -> None:
+    """Create update-rule state now (as the first eager update would), so it can be traced."""
+    for opt in optimizers:
+        target = getattr(opt, 'target', None)
+        if target is None:
+            continue
+        for param in target.params(include_uninit=False):
+            rule = getattr(param, 'update_rule', None)
+            if rule is not None and rule.enabled and rule.state is None:
+                rule._prepare_state(param)
+
+
+def uninitialized_params(links: list) -> list:
+    return [path for root in links for path, p in root.namedparams() if p.array is None]
+
+
+def guard_key(links: list, optimizers: list) -> tuple:
+    """What a specialisation depends on besides the inputs: identities, shapes, flags."""
+    from tracegrad.configuration import config
+
+    parts: list = [bool(config.train), bool(config.enable_backprop)]
+    for root in links:
+        parts.append(id(root))
+        for path, param in root.namedparams():
+            arr = param.array
+            parts.append((path, id(param), None if arr is None else (arr.shape, arr.dtype.str),
+                          param.grad is None, getattr(param, 'update_rule', None) is None))
+        for lpath, link in root.namedlinks():
+            for name in sorted(link._persistent):
+                value = getattr(link, name, None)
+                if _is_traceable_array(value):
+                    parts.append((lpath, name, value.shape, value.dtype.str))
+                elif isinstance(value, (int, float, bool, str, type(None))):
+                    parts.append((lpath, name, value))
+    for path, obj in attribute_objects(links, optimizers):
+        for key, value in sorted(_plain_attrs(obj).items()):
+            arr = value.array if isinstance(value, Variable) else value
+            parts.append((path, key, arr.shape, arr.dtype.str))
+    for opt in optimizers:
+        parts.append((id(opt), type(opt).__name__, tuple(sorted(
+            (k, v if isinstance(v, (bool, str, type(None))) else type(v).__name__)
+            for k, v in opt.hyperparam.get_dict().items()))))
+        for timing in ('pre', 'post'):
+            hooks = getattr(opt, '_hookable', None)
+            if hooks is not None:
+                parts.append(tuple((name, type(h).__name__, tuple(sorted(
+                    (k, v) for k, v in vars(h).items() if isinstance(v, (int, float, bool, str)))))
+                    for name, h in hooks.hooks(timing).items()))
+        target = getattr(opt, 'target', None)
+        if target is not None:
+            for path, param in target.namedparams(include_uninit=False):
+                rule = param.update_rule
+                if rule is not None:
+                    parts.append((path, rule.enabled, tuple(sorted(rule.state or {})),
+                                  tuple(sorted(k for k in vars(rule.hyperparam)
+                                               if not k.startswith('_')))))
+    return tuple(parts)
+
+
+class SnapshotDicts:
+    """Shallow copies of links' attribute dicts, to undo what tracing left behind."""
+
+    def __init__(self, links: list, optimizers: list):
+        self._saved = []
+        for root in links:
+            for link in root.links():
+                self._saved.append((link, dict(vars(link))))
+        for opt in optimizers:
+            self._saved.append((opt, dict(vars(opt))))
+
+    def traced_attributes(self) -> list:
+        """(object, key) of public attributes that now hold traced values."""
+        from tracegrad.compile.tracer import TracerArray
+
+        found = []
+        for obj, before in self._saved:
+            for key, value in vars(obj).items():
+                if key.startswith('_'):
+                    continue
+                inner = value.array if isinstance(value, Variable) else value
+                if isinstance(inner, TracerArray):
+                    found.append((obj, key))
+        return found
+
+    def restore(self) -> None:
+        for obj, before in self._saved:
+            current = vars(obj)
+            for key in list(current):
+                if key not in before:
+                    del current[key]
+            current.update(before)
+
+
+def describe(slots: list, written: Optional[set] = None) -> str:
+    lines = []
+    for s in slots:
+        mark = ' (written back)' if written and s.name in written else ''
+        lines.append(f'{s.kind:8s} {s.name}{mark}')
+    return '\n'.join(lines)
