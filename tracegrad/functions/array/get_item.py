@@ -1,6 +1,8 @@
 """Indexing: ``get_item`` (``x[slices]``), basic and advanced, with a scatter-add gradient."""
 from __future__ import annotations
 
+import numpy
+
 from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.variable import Variable
@@ -40,6 +42,13 @@ def _check_slices(slices: tuple) -> None:
         raise ValueError('get_item: only one Ellipsis is allowed in the index')
 
 
+def _on_device(xp, slices: tuple) -> tuple:
+    """Move NumPy index arrays to the namespace of the indexed array (e.g. CuPy)."""
+    if xp is numpy:
+        return slices
+    return tuple(xp.asarray(s) if isinstance(s, (numpy.ndarray, list)) else s for s in slices)
+
+
 class GetItem(FunctionNode):
     """Extract ``x[slices]``."""
 
@@ -49,7 +58,7 @@ class GetItem(FunctionNode):
     def forward(self, inputs):
         x, = inputs
         self._in_shape = x.shape
-        return x[self.slices],
+        return x[_on_device(get_array_module(x), self.slices)],
 
     def backward(self, indexes, grad_outputs):
         return GetItemGrad(self.slices, self._in_shape).apply(grad_outputs)
@@ -69,7 +78,7 @@ class GetItemGrad(FunctionNode):
         gy, = inputs
         xp = get_array_module(gy)
         gx = xp.zeros(self._in_shape, gy.dtype)
-        xp.add.at(gx, self.slices, gy)
+        xp.add.at(gx, _on_device(xp, self.slices), gy)
         return gx,
 
     def backward(self, indexes, grad_outputs):
