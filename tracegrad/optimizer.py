@@ -222,9 +222,9 @@ class UpdateRule:
         self.t += 1
         if param.array is not None:
             self._prepare_state(param)
-            loss_scale = param._loss_scale
-            if loss_scale is not None and param.grad_var is not None:
-                param.grad_var.array /= loss_scale
+            loss_scale, grad_var = param._loss_scale, param.grad_var
+            if loss_scale is not None and grad_var is not None:
+                grad_var.array = grad_var.array / scalar_like(loss_scale, grad_var.array.dtype)
         hookable = self._hookable
         for hook in hookable.pre_hooks.values():
             hook(self, param)
