@@ -5,12 +5,23 @@ from tracegrad.functions.loss.huber_loss import huber_loss
 from tracegrad.functions.loss.sigmoid_cross_entropy import sigmoid_cross_entropy
 from tracegrad.functions.loss.softmax_cross_entropy import softmax_cross_entropy
 from tracegrad.functions.loss.squared_error import (
-    mean_squared_error, squared_difference, squared_error,
+    mean_squared_error,
+    squared_difference,
+    squared_error,
 )
 from tracegrad.functions.loss.vae import bernoulli_nll, gaussian_kl_divergence, gaussian_nll
 
 __all__ = [
-    'absolute_error', 'mean_absolute_error', 'hinge', 'huber_loss', 'sigmoid_cross_entropy',
-    'softmax_cross_entropy', 'mean_squared_error', 'squared_difference', 'squared_error',
-    'bernoulli_nll', 'gaussian_kl_divergence', 'gaussian_nll',
+    'absolute_error',
+    'bernoulli_nll',
+    'gaussian_kl_divergence',
+    'gaussian_nll',
+    'hinge',
+    'huber_loss',
+    'mean_absolute_error',
+    'mean_squared_error',
+    'sigmoid_cross_entropy',
+    'softmax_cross_entropy',
+    'squared_difference',
+    'squared_error',
 ]

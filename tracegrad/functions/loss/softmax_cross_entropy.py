@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy
 
 from tracegrad import backend
+from tracegrad.configuration import config
 from tracegrad.function_node import FunctionNode
 from tracegrad.functions.loss._checks import check_labels, check_reduce
 from tracegrad.utils import type_check
@@ -31,8 +32,9 @@ def _check_class_weight(class_weight) -> None:
     if class_weight is None:
         return
     if isinstance(class_weight, Variable):
-        raise ValueError(f'{_NAME}: class_weight must be a numpy.ndarray or cupy.ndarray, '
-                         f'not a Variable')
+        raise ValueError(  # noqa: TRY004 - Chainer raises ValueError here
+            f'{_NAME}: class_weight must be a numpy.ndarray or cupy.ndarray, '
+            f'not a Variable')
     if class_weight.ndim != 1:
         raise ValueError(f'{_NAME}: class_weight must be 1-dimensional, '
                          f'got shape {class_weight.shape}')
@@ -49,7 +51,7 @@ def _class_axis_shape(ndim: int, n: int) -> tuple:
 def _label_mask(xp, x, t):
     """Boolean array of x's shape, True where the class index equals the label."""
     classes = xp.arange(x.shape[1], dtype=t.dtype).reshape(_class_axis_shape(x.ndim, x.shape[1]))
-    return classes == xp.expand_dims(t, 1)
+    return classes == t[:, None]
 
 
 def _label_weights(xp, t, ignore_label, class_weight, dtype):
@@ -111,11 +113,12 @@ class SoftmaxCrossEntropy(FunctionNode):
         shifted = x - x.max(axis=1, keepdims=True)
         exp = xp.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
-        log_y = shifted - xp.log(sum_exp)
+        log_z = xp.log(sum_exp)
         self.y = exp / sum_exp if self.cache_score else None
 
         reduc_dtype = _reduction_dtype(x.dtype)
         if self.soft_target:
+            log_y = shifted - log_z
             if self.soft_target_loss == 'kl-divergence':
                 loss = (t * (xp.log(t + x.dtype.type(_KL_EPS)) - log_y)).sum(axis=1)
             else:
@@ -124,7 +127,8 @@ class SoftmaxCrossEntropy(FunctionNode):
         else:
             t_safe, weight = _label_weights(xp, t, self.ignore_label, self.class_weight,
                                             x.dtype)
-            log_p = xp.take_along_axis(log_y, xp.expand_dims(t_safe, 1), axis=1)
+            # log_softmax at the labels only: gather first, then subtract log_z
+            log_p = xp.take_along_axis(shifted, t_safe[:, None], axis=1) - log_z
             loss = -log_p.reshape(t.shape) * weight
             if self.normalize:
                 count = xp.maximum((t != self.ignore_label).sum(dtype=reduc_dtype),
@@ -168,13 +172,13 @@ class SoftmaxCrossEntropyGrad(FunctionNode):
             y = exp / exp.sum(axis=1, keepdims=True)
 
         if self.coeff is None:  # reduce='no': one upstream gradient per sample
-            scale = xp.expand_dims(gloss, 1)
+            scale = gloss[:, None]
         else:
             scale = (gloss * self.coeff).astype(x.dtype, copy=False)
         if self.soft_target:
             return ((y - t) * scale).astype(x.dtype, copy=False),
         t_safe, weight = _label_weights(xp, t, self.ignore_label, self.class_weight, x.dtype)
-        gx = (y - _label_mask(xp, x, t_safe)) * (scale * xp.expand_dims(weight, 1))
+        gx = (y - _label_mask(xp, x, t_safe)) * (scale * weight[:, None])
         return gx.astype(x.dtype, copy=False),
 
     def backward(self, indexes, grad_outputs):
@@ -192,8 +196,8 @@ def _double_backprop_softmax_cross_entropy(x, t, normalize, class_weight, ignore
     t = t.array if isinstance(t, Variable) else t
     x_arr = x.array if isinstance(x, Variable) else x
     xp = backend.get_array_module(x_arr)
-    # The fused node's type check gives the same errors for bad shapes and dtypes.
-    SoftmaxCrossEntropy(class_weight=class_weight)._check_inputs((x_arr, t))
+    if config.type_check:  # the fused node's check: the same errors for bad inputs
+        SoftmaxCrossEntropy(class_weight=class_weight)._check_inputs((x_arr, t))
     dtype = x_arr.dtype
     log_y = F.log_softmax(x)
     if t.dtype.kind == 'f':
@@ -204,7 +208,7 @@ def _double_backprop_softmax_cross_entropy(x, t, normalize, class_weight, ignore
     else:
         check_labels(_NAME, x_arr.shape[1], t, ignore_label)
         t_safe, weight = _label_weights(xp, t, ignore_label, class_weight, dtype)
-        target = _label_mask(xp, x_arr, t_safe) * xp.expand_dims(weight, 1)
+        target = _label_mask(xp, x_arr, t_safe) * weight[:, None]
         loss = -F.sum(log_y * target, axis=1)
         if normalize:
             count = xp.maximum((t != ignore_label).sum(), 1)

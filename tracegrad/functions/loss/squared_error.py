@@ -5,7 +5,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.functions.array.broadcast import broadcast_to
 from tracegrad.functions.loss._checks import check_same_float_arrays
 
-__all__ = ['squared_error', 'squared_difference', 'mean_squared_error']
+__all__ = ['mean_squared_error', 'squared_difference', 'squared_error']
 
 
 class SquaredError(FunctionNode):

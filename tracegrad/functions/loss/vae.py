@@ -8,7 +8,7 @@ import math
 
 from tracegrad.functions.loss._checks import check_reduce
 
-__all__ = ['gaussian_kl_divergence', 'bernoulli_nll', 'gaussian_nll']
+__all__ = ['bernoulli_nll', 'gaussian_kl_divergence', 'gaussian_nll']
 
 _REDUCE_OPTIONS = ('sum', 'mean', 'no')
 
