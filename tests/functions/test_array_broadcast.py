@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import tracegrad.functions as F
-from tracegrad import testing, Variable
+from tracegrad import Variable, testing
 from tracegrad.utils.type_check import InvalidType
 
 
@@ -70,7 +70,7 @@ def test_broadcast_errors():
 def test_broadcast_gradient_only_for_requested_output():
     x = Variable(np.ones((3, 1), np.float32))
     z = Variable(np.ones((1, 2), np.float32))
-    y, w = F.broadcast(x, z)
+    y, _ = F.broadcast(x, z)
     y.grad = np.ones((3, 2), np.float32)
     y.backward()
     np.testing.assert_array_equal(x.grad, [[2.], [2.], [2.]])

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import tracegrad.functions as F
-from tracegrad import testing, Variable
+from tracegrad import Variable, testing
 from tracegrad.utils.type_check import InvalidType
 
 
@@ -42,7 +42,7 @@ def test_split_axis_force_tuple():
 
 def test_split_axis_unused_outputs_get_zero_grad():
     x = Variable(np.arange(6, dtype=np.float32))
-    a, b, c = F.split_axis(x, 3, 0)
+    _, b, _ = F.split_axis(x, 3, 0)
     b.grad = np.array([1., 2.], np.float32)
     b.backward()
     np.testing.assert_array_equal(x.grad, [0, 0, 1, 2, 0, 0])

@@ -8,7 +8,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
-__all__ = ['concat', 'stack', 'hstack', 'vstack', 'dstack']
+__all__ = ['concat', 'dstack', 'hstack', 'stack', 'vstack']
 
 
 def _int_arg(caller: str, name: str, value) -> int:
@@ -199,6 +199,24 @@ def stack(xs, axis: int = 0) -> Variable:
     return Stack(_int_arg('stack', 'axis', axis)).apply(xs)[0]
 
 
+def _atleast_1d(s: tuple) -> tuple:
+    return s if len(s) else (1,)
+
+
+def _atleast_2d(s: tuple) -> tuple:
+    return s if len(s) >= 2 else (1,) + _atleast_1d(s)
+
+
+def _atleast_3d(s: tuple) -> tuple:
+    if len(s) == 0:
+        return (1, 1, 1)
+    if len(s) == 1:
+        return (1, s[0], 1)
+    if len(s) == 2:
+        return s + (1,)
+    return s
+
+
 def _concat_reshaped(caller: str, name: str, xs, min_shape, axis: int) -> Variable:
     """Reshape inputs of few dimensions as NumPy's h/v/dstack do, then concat."""
     from tracegrad.functions.array.reshape import reshape
@@ -305,24 +323,6 @@ def vstack(xs) -> Variable:
            [16, 17, 18, 19]])
     """
     return _concat_reshaped('vstack', 'Vstack', xs, _atleast_2d, 0)
-
-
-def _atleast_1d(s: tuple) -> tuple:
-    return s if len(s) else (1,)
-
-
-def _atleast_2d(s: tuple) -> tuple:
-    return s if len(s) >= 2 else (1,) + _atleast_1d(s)
-
-
-def _atleast_3d(s: tuple) -> tuple:
-    if len(s) == 0:
-        return (1, 1, 1)
-    if len(s) == 1:
-        return (1, s[0], 1)
-    if len(s) == 2:
-        return s + (1,)
-    return s
 
 
 def dstack(xs) -> Variable:

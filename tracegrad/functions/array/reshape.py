@@ -7,7 +7,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable, as_variable
 
-__all__ = ['reshape', 'flatten', 'expand_dims', 'squeeze']
+__all__ = ['expand_dims', 'flatten', 'reshape', 'squeeze']
 
 
 def _prod(shape) -> int:

@@ -1,6 +1,7 @@
 """Splitting arrays: ``split_axis`` and ``separate`` (the inverses of concat and stack)."""
 from __future__ import annotations
 
+import itertools
 import operator
 
 from tracegrad.backend import get_array_module
@@ -8,7 +9,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import _is_array
 
-__all__ = ['split_axis', 'separate']
+__all__ = ['separate', 'split_axis']
 
 
 def _zeros_for_missing(grad_outputs, shapes, dtype) -> list:
@@ -46,7 +47,7 @@ class SplitAxis(FunctionNode):
             step = n // self.sections
             bounds = tuple(range(0, n + 1, step)) if step else (0,) * (self.sections + 1)
         lead = (slice(None),) * axis
-        ys = tuple(x[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+        ys = tuple(x[lead + (slice(a, b),)] for a, b in itertools.pairwise(bounds))
         self._shapes = [y.shape for y in ys]
         self._dtype = x.dtype
         return ys
@@ -73,7 +74,7 @@ def _indices_or_sections(ios):
         except TypeError:
             raise TypeError(f'split_axis: indices_or_sections must hold ints, '
                             f'got {ios!r}') from None
-        if any(i < 0 for i in indices) or any(a > b for a, b in zip(indices, indices[1:])):
+        if any(i < 0 for i in indices) or any(a > b for a, b in itertools.pairwise(indices)):
             raise ValueError(f'split_axis: indices must be non-negative and sorted, '
                              f'got {list(indices)}')
         return indices, None

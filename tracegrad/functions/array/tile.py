@@ -9,7 +9,7 @@ from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.variable import Variable
 
-__all__ = ['tile', 'repeat']
+__all__ = ['repeat', 'tile']
 
 
 def _ints(caller: str, name: str, value) -> tuple:

@@ -5,7 +5,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
-__all__ = ['transpose', 'swapaxes', 'moveaxis', 'rollaxis']
+__all__ = ['moveaxis', 'rollaxis', 'swapaxes', 'transpose']
 
 
 class Transpose(FunctionNode):

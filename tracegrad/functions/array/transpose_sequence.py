@@ -1,6 +1,8 @@
 """``transpose_sequence``: a batch of sequences to a sequence of batches (and back)."""
 from __future__ import annotations
 
+import itertools
+
 from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
@@ -15,7 +17,7 @@ class TransposeSequence(FunctionNode):
         self._length = length
 
     def check_type_forward(self, in_types):
-        for i, (p, n) in enumerate(zip(in_types, in_types[1:])):
+        for i, (p, n) in enumerate(itertools.pairwise(in_types)):
             type_check._argname((p, n), (f'xs[{i}]', f'xs[{i + 1}]'))
             type_check.expect(p.ndim > 0, n.ndim > 0)
             type_check.expect(p.shape[0] >= n.shape[0], p.shape[1:] == n.shape[1:])
