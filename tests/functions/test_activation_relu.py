@@ -3,7 +3,7 @@ import pytest
 
 import tracegrad
 import tracegrad.functions as F
-from tracegrad import testing, Variable
+from tracegrad import Variable, testing
 from tracegrad.utils.type_check import InvalidType
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import tracegrad.functions as F
-from tracegrad import testing, Variable
+from tracegrad import Variable, testing
 from tracegrad.utils.type_check import InvalidType
 
 

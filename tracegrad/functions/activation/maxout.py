@@ -23,10 +23,33 @@ def maxout(x, pool_size, axis=1) -> Variable:
     Returns:
         ~tracegrad.Variable: output like ``x`` but with ``axis`` of length ``M``.
 
-    >>> x = np.arange(12, dtype=np.float32).reshape(2, 6)
-    >>> F.maxout(x, 3).array
-    array([[ 2.,  5.],
-           [ 8., 11.]], dtype=float32)
+    In the usual case ``x`` comes from a linear layer:
+
+    >>> in_size, out_size, pool_size = 10, 10, 10
+    >>> bias = np.arange(out_size * pool_size).astype(np.float32)
+    >>> l = L.Linear(in_size, out_size * pool_size, initial_bias=bias)
+    >>> x = np.zeros((1, in_size), np.float32)  # prepare data
+    >>> x = l(x)
+    >>> y = F.maxout(x, pool_size)
+    >>> x.shape
+    (1, 100)
+    >>> y.shape
+    (1, 10)
+    >>> x.reshape((out_size, pool_size)).array
+    array([[ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9.],
+           [10., 11., 12., 13., 14., 15., 16., 17., 18., 19.],
+           [20., 21., 22., 23., 24., 25., 26., 27., 28., 29.],
+           [30., 31., 32., 33., 34., 35., 36., 37., 38., 39.],
+           [40., 41., 42., 43., 44., 45., 46., 47., 48., 49.],
+           [50., 51., 52., 53., 54., 55., 56., 57., 58., 59.],
+           [60., 61., 62., 63., 64., 65., 66., 67., 68., 69.],
+           [70., 71., 72., 73., 74., 75., 76., 77., 78., 79.],
+           [80., 81., 82., 83., 84., 85., 86., 87., 88., 89.],
+           [90., 91., 92., 93., 94., 95., 96., 97., 98., 99.]], \
+dtype=float32)
+    >>> y.array
+    array([[ 9., 19., 29., 39., 49., 59., 69., 79., 89., 99.]], \
+dtype=float32)
     """
     from tracegrad.functions.array.reshape import reshape
     from tracegrad.functions.math.minmax import max

@@ -4,7 +4,10 @@ from __future__ import annotations
 from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.functions.activation._channel_param import (
-    check_channel_param, extended_shape, reduce_axes)
+    check_channel_param,
+    extended_shape,
+    reduce_axes,
+)
 from tracegrad.variable import Variable
 
 __all__ = ['prelu']

@@ -24,7 +24,8 @@ class ReLU(FunctionNode):
     def forward(self, inputs):
         x, = inputs
         self.retain_outputs((0,))
-        return get_array_module(x).maximum(x, 0),
+        # A Python float keeps x's dtype and is the cheapest scalar for NumPy to take.
+        return get_array_module(x).maximum(x, 0.),
 
     def backward(self, indexes, grad_outputs):
         y, = self.get_retained_outputs()

@@ -6,7 +6,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
-__all__ = ['sigmoid', 'hard_sigmoid']
+__all__ = ['hard_sigmoid', 'sigmoid']
 
 
 def _check_float_x(in_types):

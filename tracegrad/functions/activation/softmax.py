@@ -11,7 +11,7 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
-__all__ = ['softmax', 'log_softmax']
+__all__ = ['log_softmax', 'softmax']
 
 
 def _sum_along(x: Variable, axis: int) -> Variable:

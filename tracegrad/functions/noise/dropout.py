@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy
 
 from tracegrad.backend import get_array_module
+from tracegrad.backends import cuda
 from tracegrad.configuration import config
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
-from tracegrad.variable import Variable, as_variable
+from tracegrad.variable import as_variable
 
 __all__ = ['dropout']
 
@@ -38,10 +39,10 @@ class Dropout(FunctionNode):
 
 def draw_dropout_mask(xp, shape: tuple, dtype, ratio: float):
     """A mask of ``1 / (1 - ratio)`` with probability ``1 - ratio``, else 0 (Chainer's draw)."""
-    if xp is numpy:
-        uniform = numpy.random.rand(*shape)
-    else:
+    if cuda.available and xp is cuda.cupy:
         uniform = xp.random.rand(*shape, dtype=numpy.float32)
+    else:  # NumPy, or the tracer's stand-in for it
+        uniform = xp.random.rand(*shape)
     scale = numpy.dtype(dtype).type(1. / (1 - ratio))
     return xp.asarray((uniform >= ratio) * scale)
 

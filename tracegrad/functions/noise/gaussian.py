@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy
 
 from tracegrad.backend import get_array_module
+from tracegrad.backends import cuda
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
@@ -55,11 +56,12 @@ class Gaussian(FunctionNode):
 def draw_standard_normal(xp, shape: tuple, dtype):
     """Standard normal noise of ``shape`` and ``dtype``, drawn as Chainer draws it."""
     dtype = numpy.dtype(dtype)
-    if xp is numpy:
-        return numpy.asarray(numpy.random.standard_normal(shape)).astype(dtype, copy=False)
-    if dtype == numpy.float16:  # cupy.random draws float32 or float64 only
-        return xp.random.standard_normal(shape, dtype=numpy.float32).astype(dtype)
-    return xp.random.standard_normal(shape, dtype=dtype)
+    if cuda.available and xp is cuda.cupy:
+        if dtype == numpy.float16:  # cupy.random draws float32 or float64 only
+            return xp.random.standard_normal(shape, dtype=numpy.float32).astype(dtype)
+        return xp.random.standard_normal(shape, dtype=dtype)
+    # NumPy (or the tracer's stand-in for it) draws float64, cast as Chainer does.
+    return xp.asarray(xp.random.standard_normal(shape)).astype(dtype, copy=False)
 
 
 def gaussian(mean, ln_var, **kwargs) -> Variable:
