@@ -123,9 +123,8 @@ def test_chain_kwargs_add_link_and_errors():
         outer.add_link('b', L.Linear(1, 1))
     with pytest.raises(TypeError, match='non-link'):
         outer.add_link('c', 3)
-    with pytest.raises(AttributeError, match='attribute exists'):
-        with outer.init_scope():
-            outer.b = L.Linear(1, 1)
+    with pytest.raises(AttributeError, match='attribute exists'), outer.init_scope():
+        outer.b = L.Linear(1, 1)
     del outer.b
     assert [p for p, _ in outer.namedlinks(skipself=True)] == ['/inner', '/inner/a']
     # a link assigned outside init_scope is not a child
@@ -405,9 +404,8 @@ def test_chainlist_is_a_mutable_sequence():
         cl.append(F.relu)
     with pytest.raises(TypeError, match='indices'):
         cl['a'] = a
-    with pytest.raises(TypeError, match='init_scope'):
-        with cl.init_scope():
-            cl.x = L.Linear(1, 1)
+    with pytest.raises(TypeError, match='init_scope'), cl.init_scope():
+        cl.x = L.Linear(1, 1)
     with cl.init_scope():
         cl.w = Parameter(0, (2,))
     assert _paths(cl)[0] == '/w'

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import tracegrad
-from tracegrad import Variable, reporter as reporter_module
+from tracegrad import Variable
+from tracegrad import reporter as reporter_module
 from tracegrad.reporter import DictSummary, Reporter, Summary, report, report_scope
 
 
@@ -32,9 +33,8 @@ def test_add_observers_from_namedlinks():
 
 def test_unregistered_observer_raises():
     r = Reporter()
-    with pytest.raises(KeyError, match='not registered'):
-        with r.scope({}):
-            r.report({'x': 1}, object())
+    with pytest.raises(KeyError, match='not registered'), r.scope({}):
+        r.report({'x': 1}, object())
 
 
 def test_report_without_reporter_is_a_noop_and_current_reporter():
@@ -68,9 +68,8 @@ def test_variables_are_cut_from_the_graph_unless_configured():
         report({'y': y})
     assert obs['y'] is not y and obs['y'].creator is None
     assert float(obs['y'].array) == 4.0
-    with tracegrad.using_config('keep_graph_on_report', True):
-        with Reporter().scope(obs):
-            report({'y': y})
+    with tracegrad.using_config('keep_graph_on_report', True), Reporter().scope(obs):
+        report({'y': y})
     assert obs['y'] is y
 
 

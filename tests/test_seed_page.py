@@ -5,7 +5,6 @@ same values with array comparisons, so a failure says which number is off.
 """
 import numpy as np
 
-import tracegrad
 import tracegrad.links as L
 from tracegrad import Variable
 

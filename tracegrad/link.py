@@ -16,7 +16,8 @@ import collections.abc
 import contextlib
 import copy as copy_module
 import warnings
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import numpy
 
@@ -192,12 +193,12 @@ class Link:
             for path, param in child.namedparams(include_uninit):
                 yield prefix + path, param
 
-    def links(self, skipself: bool = False) -> Iterator['Link']:
+    def links(self, skipself: bool = False) -> Iterator[Link]:
         """Yield this link (unless ``skipself``) and all its descendants."""
         for _, link in self.namedlinks(skipself):
             yield link
 
-    def namedlinks(self, skipself: bool = False) -> Iterator[tuple[str, 'Link']]:
+    def namedlinks(self, skipself: bool = False) -> Iterator[tuple[str, Link]]:
         """Yield ``(path, link)`` pairs; this link is ``'/'``."""
         if not skipself:
             yield '/', self
@@ -207,7 +208,7 @@ class Link:
             for path, link in child.namedlinks(skipself=True):
                 yield prefix + path, link
 
-    def children(self) -> Iterator['Link']:
+    def children(self) -> Iterator[Link]:
         """Yield the direct child links."""
         for _, child in self._child_items():
             yield child
@@ -236,7 +237,7 @@ class Link:
         for param in self.params():
             param.zerograd()
 
-    def addgrads(self, link: 'Link') -> None:
+    def addgrads(self, link: Link) -> None:
         """Add the gradients of ``link`` (same structure) to this link's gradients."""
         src = dict(link.namedparams())
         for path, param in self.namedparams():
@@ -262,7 +263,7 @@ class Link:
                    for param in self.params())
 
     # -- copying --
-    def copyparams(self, link: 'Link', copy_persistent: bool = True) -> None:
+    def copyparams(self, link: Link, copy_persistent: bool = True) -> None:
         """Copy the parameter arrays (and persistent values) of ``link`` into this one.
 
         Arrays are copied element-wise, across devices; grads are not copied.
@@ -284,7 +285,7 @@ class Link:
         for name, child in self._child_items():
             child.copyparams(src_children[name], copy_persistent)
 
-    def copy(self, mode: str = 'share') -> 'Link':
+    def copy(self, mode: str = 'share') -> Link:
         """Copy the hierarchy rooted at this link.
 
         Args:
@@ -305,7 +306,7 @@ class Link:
         ret.__dict__['name'] = None
         return ret
 
-    def _shallow_copy(self) -> 'Link':
+    def _shallow_copy(self) -> Link:
         ret = copy_module.copy(self)
         d = ret.__dict__
         d['_params'] = set(self._params)
@@ -345,7 +346,7 @@ class Link:
         """The array module of the device (``numpy`` or ``cupy``)."""
         return self._device.xp
 
-    def to_device(self, device) -> 'Link':
+    def to_device(self, device) -> Link:
         """Move all parameters and persistent arrays of the hierarchy to ``device``.
 
         Args:
@@ -370,11 +371,11 @@ class Link:
         """Move non-registered state arrays (such as an RNN's hidden state); a hook for
         subclasses."""
 
-    def to_cpu(self) -> 'Link':
+    def to_cpu(self) -> Link:
         """Move the hierarchy to host memory (NumPy)."""
         return self.to_device(backend.CpuDevice())
 
-    def to_gpu(self, device=None) -> 'Link':
+    def to_gpu(self, device=None) -> Link:
         """Move the hierarchy to a GPU (the current one if ``device`` is None)."""
         from tracegrad.backends import cuda
 
@@ -483,7 +484,7 @@ class Chain(Link):
         d = self.__dict__
         return [(name, d[name]) for name in sorted(self._children)]
 
-    def copy(self, mode: str = 'share') -> 'Chain':
+    def copy(self, mode: str = 'share') -> Chain:
         _check_copy_mode(mode)
         if mode != 'share':
             return super().copy(mode)
@@ -575,7 +576,7 @@ class ChainList(Link, collections.abc.MutableSequence):
     def _child_items(self) -> list:
         return [(str(i), child) for i, child in enumerate(self._children)]
 
-    def copy(self, mode: str = 'share') -> 'ChainList':
+    def copy(self, mode: str = 'share') -> ChainList:
         _check_copy_mode(mode)
         if mode != 'share':
             return super().copy(mode)

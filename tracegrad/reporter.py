@@ -15,7 +15,8 @@ import json
 import numbers
 import threading
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy
 

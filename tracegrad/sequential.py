@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import copy as copy_module
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy
 
@@ -55,8 +56,9 @@ class Sequential(ChainList):
     @staticmethod
     def _check_callable(layer) -> None:
         if not callable(layer):
-            raise ValueError(f'All elements of a Sequential should be callable. But given '
-                             f'{layer!r} is not callable.')
+            raise ValueError(  # noqa: TRY004 (Chainer raises ValueError)
+                f'All elements of a Sequential should be callable. But given '
+                f'{layer!r} is not callable.')
 
     # -- the sequence protocol, over layers --
     def __len__(self) -> int:
@@ -125,16 +127,18 @@ class Sequential(ChainList):
         for layer in list(layers):
             self.append(layer)
 
-    def __add__(self, other: 'Sequential') -> 'Sequential':
+    def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError(f'add (+) operator supports only objects of Sequential class, '
-                             f'but {type(other)} is given.')
+            raise ValueError(  # noqa: TRY004 (Chainer raises ValueError)
+                f'add (+) operator supports only objects of Sequential class, '
+                f'but {type(other)} is given.')
         return Sequential(*self._layers, *other._layers)
 
-    def __iadd__(self, other: 'Sequential') -> 'Sequential':
+    def __iadd__(self, other: Sequential):
         if not isinstance(other, Sequential):
-            raise ValueError(f'add (+) operator supports only objects of Sequential class, '
-                             f'but {type(other)} is given.')
+            raise ValueError(  # noqa: TRY004 (Chainer raises ValueError)
+                f'add (+) operator supports only objects of Sequential class, '
+                f'but {type(other)} is given.')
         self.extend(other)
         return self
 
@@ -159,7 +163,7 @@ class Sequential(ChainList):
         return x
 
     # -- copies --
-    def copy(self, mode: str = 'share') -> 'Sequential':
+    def copy(self, mode: str = 'share') -> Sequential:
         """Copy the model: links by :meth:`Link.copy` with ``mode``, other layers
         shallowly."""
         _check_copy_mode(mode)
@@ -169,13 +173,14 @@ class Sequential(ChainList):
                        else copy_module.copy(layer))
         return ret
 
-    def copyparams(self, link: 'Sequential', copy_persistent: bool = True) -> None:
+    def copyparams(self, link: Sequential, copy_persistent: bool = True) -> None:
         if not isinstance(link, Sequential):
-            raise ValueError('Objects other than Sequential object cannot be copied to a '
-                             'Sequential object.')
+            raise ValueError(  # noqa: TRY004 (Chainer raises ValueError)
+                'Objects other than Sequential object cannot be copied to a '
+                'Sequential object.')
         super().copyparams(link, copy_persistent)
 
-    def flatten(self) -> 'Sequential':
+    def flatten(self) -> Sequential:
         """Return a Sequential with nested Sequentials replaced by their layers.
 
         >>> a = tracegrad.Sequential(L.Linear(None, 10), F.relu)

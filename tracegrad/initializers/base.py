@@ -37,7 +37,8 @@ def get_fans(shape) -> tuple[int, int]:
     (12, 16)
     """
     if not isinstance(shape, tuple):
-        raise ValueError(f'get_fans: shape must be a tuple, got {type(shape).__name__}')
+        raise ValueError(  # noqa: TRY004 (Chainer raises ValueError)
+            f'get_fans: shape must be a tuple, got {type(shape).__name__}')
     if len(shape) < 2:
         raise ValueError(f'get_fans: shape must have at least 2 axes, got {shape}')
     receptive_field = int(numpy.prod(shape[2:], dtype=numpy.int64))

@@ -6,14 +6,6 @@ from tracegrad import reporter
 from tracegrad.link import Chain
 
 
-def _default_lossfun(y, t):
-    return F.softmax_cross_entropy(y, t)
-
-
-def _default_accfun(y, t):
-    return F.accuracy(y, t)
-
-
 class Classifier(Chain):
     """``loss = lossfun(predictor(*inputs), t)``, reported as ``'loss'`` (and
     ``'accuracy'``) through the reporter, with this link as the observer.
@@ -38,7 +30,7 @@ class Classifier(Chain):
 
     compute_accuracy = True
 
-    def __init__(self, predictor, lossfun=_default_lossfun, accfun=_default_accfun,
+    def __init__(self, predictor, lossfun=F.softmax_cross_entropy, accfun=F.accuracy,
                  label_key=-1):
         if not isinstance(label_key, (int, str)):
             raise TypeError(f'label_key must be int or str, but is {type(label_key)}')
