@@ -1,2 +1,7 @@
-"""pooling functions."""
-__all__: list = []
+"""Pooling functions: max, average, unpooling and upsampling over 2-D windows."""
+from tracegrad.functions.pooling.average_pooling_2d import average_pooling_2d
+from tracegrad.functions.pooling.max_pooling_2d import max_pooling_2d
+from tracegrad.functions.pooling.unpooling_2d import unpooling_2d
+from tracegrad.functions.pooling.upsampling_2d import upsampling_2d
+
+__all__ = ['average_pooling_2d', 'max_pooling_2d', 'unpooling_2d', 'upsampling_2d']

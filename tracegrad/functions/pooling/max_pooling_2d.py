@@ -1,0 +1,68 @@
+"""Max pooling (``max_pooling_2d``): the largest value of each window."""
+from __future__ import annotations
+
+from tracegrad.function_node import FunctionNode
+from tracegrad.functions.pooling.windows import ScatterToWindows, Window, check_float_image
+
+__all__ = ['max_pooling_2d']
+
+
+class MaxPooling2D(FunctionNode):
+    """Max over each window (``-inf`` padding); remembers each window's argmax."""
+
+    def __init__(self, window: Window):
+        self.window = window
+
+    def check_type_forward(self, in_types):
+        check_float_image(in_types)
+
+    def forward(self, inputs):
+        x, = inputs
+        self.in_size = x.shape[2:]
+        col = self.window.columns(x, pad_value=-float('inf'))
+        # argmax picks the first of equal values, so ties send the gradient to one cell.
+        self.indexes = col.argmax(axis=2)
+        return col.max(axis=2),
+
+    def backward(self, indexes, grad_outputs):
+        scatter = ScatterToWindows(self.window, self.in_size)
+        return scatter.apply((grad_outputs[0], self.indexes))[0],
+
+
+def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
+    """Spatial max pooling over the last two axes of ``x``.
+
+    Args:
+        x (Variable or array): float input of shape ``(n, c, h, w)``.
+        ksize (int or pair of ints): window size.
+        stride (int, pair of ints or None): window stride; None means ``ksize``.
+        pad (int or pair of ints): padding on each side; padded cells never win.
+        cover_all (bool): if True (the default), windows cover every input
+            cell, so the output may be one larger than without.
+        return_indices (bool): if True, also return the position of each
+            window's maximum (a flat index into the ``kh x kw`` window, the
+            first one on ties) as an integer array on ``x``'s device.
+
+    Returns:
+        ~tracegrad.Variable or tuple: the pooled output ``(n, c, out_h, out_w)``,
+        or ``(output, indexes)`` when ``return_indices`` is True.
+
+    >>> x = np.arange(1, 37).reshape(1, 1, 6, 6).astype(np.float32)
+    >>> pooled_x, indexes = F.max_pooling_2d(x, ksize=2, stride=2, return_indices=True)
+    >>> pooled_x.array
+    array([[[[ 8., 10., 12.],
+             [20., 22., 24.],
+             [32., 34., 36.]]]], dtype=float32)
+    >>> indexes
+    array([[[[3, 3, 3],
+             [3, 3, 3],
+             [3, 3, 3]]]])
+    """
+    name = 'max_pooling_2d'
+    if len(x.shape) != 4:
+        raise ValueError(f'{name}: x must have 4 axes (n, c, h, w), got shape {tuple(x.shape)}')
+    node = MaxPooling2D(Window.from_args(name, ksize, stride, pad, cover_all))
+    y = node.apply((x,))[0]
+    if return_indices:
+        return y, node.indexes
+    return y
