@@ -430,3 +430,20 @@ def test_call_path_has_no_overhead_beyond_forward():
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         assert Echo()(1, 2, k=3) == ((1, 2), {'k': 3})
+
+
+def test_save_and_load_npz_roundtrip(tmp_path):
+    serializers = pytest.importorskip('tracegrad.serializers')
+    np.random.seed(0)
+    src = Chain(net=Net(), bn=L.BatchNormalization(3), lazy=L.Linear(None, 2))
+    src.lazy(np.ones((1, 5), np.float32))
+    src.bn(np.random.randn(4, 3).astype(np.float32))
+    path = tmp_path / 'model.npz'
+    serializers.save_npz(str(path), src)
+    dst = Chain(net=Net(), bn=L.BatchNormalization(3), lazy=L.Linear(None, 2))
+    serializers.load_npz(str(path), dst)
+    for (p, a), (q, b) in zip(src.namedparams(), dst.namedparams()):
+        assert p == q
+        np.testing.assert_array_equal(a.array, b.array)
+    np.testing.assert_array_equal(dst.bn.avg_var, src.bn.avg_var)
+    assert dst.lazy.W.shape == (2, 5)

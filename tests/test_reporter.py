@@ -127,3 +127,17 @@ def test_classifier_reports_through_the_reporter():
         loss = model(x, t)
     assert set(obs) == {'main/loss', 'main/accuracy'}
     assert float(obs['main/loss'].array) == float(loss.array)
+
+
+def test_dict_summary_serialize_roundtrip():
+    npz = pytest.importorskip('tracegrad.serializers.npz')
+    d = DictSummary()
+    d.add({'loss': 1.0, 'acc': 0.5})
+    d.add({'loss': 3.0, 'acc': 1.0})
+    target = {}
+    d.serialize(npz.DictionarySerializer(target))
+    restored = DictSummary()
+    restored.serialize(npz.NpzDeserializer(target))
+    means = restored.compute_mean()
+    assert float(means['loss']) == pytest.approx(2.0)
+    assert float(means['acc']) == pytest.approx(0.75)
