@@ -31,4 +31,8 @@ def _doctest_namespace(request, doctest_namespace):
             pass
     doctest_namespace.update(ns)
     numpy.random.seed(0)
+    # Chainer's documented outputs predate NumPy 2's scalar repr (np.True_, np.float32(1.0)).
+    printoptions = numpy.get_printoptions()
+    numpy.set_printoptions(legacy='1.25')
     yield
+    numpy.set_printoptions(**printoptions)

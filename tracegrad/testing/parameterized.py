@@ -6,19 +6,33 @@ import sys
 from typing import Any
 
 
+def _values_to_dicts(names: str, values) -> list:
+    """``'a,b', [(1, 2), (3, 4)]`` -> ``[{'a': 1, 'b': 2}, {'a': 3, 'b': 4}]``."""
+    keys = [n.strip() for n in names.split(',')]
+    if len(keys) == 1:
+        return [{keys[0]: v} for v in values]
+    out = []
+    for v in values:
+        if not isinstance(v, (tuple, list)) or len(v) != len(keys):
+            raise ValueError(f'product: {names!r} needs tuples of {len(keys)} values, got {v!r}')
+        out.append(dict(zip(keys, v)))
+    return out
+
+
 def product(parameter: Any) -> list:
     """The cartesian product of parameter values.
 
     ``product({'a': [1, 2], 'b': [3]})`` gives ``[{'a': 1, 'b': 3}, {'a': 2, 'b': 3}]``;
+    a joined key varies several names together (``{'shape,axis': [((2, 3), 0), ((4,), 0)]}``);
     ``product([[{'a': 1}], [{'b': 2}, {'b': 3}]])`` merges dicts from each list.
 
     >>> testing.product({'a': [1, 2], 'b': [3]})
     [{'a': 1, 'b': 3}, {'a': 2, 'b': 3}]
+    >>> testing.product({'x,y': [(1, 2), (3, 4)]})
+    [{'x': 1, 'y': 2}, {'x': 3, 'y': 4}]
     """
     if isinstance(parameter, dict):
-        keys = sorted(parameter)
-        return [dict(zip(keys, values))
-                for values in itertools.product(*(parameter[k] for k in keys))]
+        return product_dict(*[_values_to_dicts(k, v) for k, v in sorted(parameter.items())])
     if isinstance(parameter, (list, tuple)):
         return product_dict(*parameter)
     raise TypeError(f'product: expected a dict or a list of lists, got {type(parameter).__name__}')

@@ -151,7 +151,7 @@ class Absolute(_Unary):
     def backward(self, indexes, grad_outputs):
         x, = self.get_retained_inputs()
         xp = x.xp
-        return grad_outputs[0] * Variable(xp.sign(x.array), requires_grad=False),
+        return grad_outputs[0] * Variable(xp.asarray(xp.sign(x.array)), requires_grad=False),
 
 
 class AddConstant(_Unary):
