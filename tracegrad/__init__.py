@@ -42,3 +42,7 @@ from tracegrad.reporter import (  # noqa: E402,F401
 )
 from tracegrad import links  # noqa: E402,F401
 from tracegrad.compile import compile, CompileError  # noqa: E402,F401
+from tracegrad import optimizer, optimizers, optimizer_hooks  # noqa: E402,F401
+from tracegrad import serializer, serializers  # noqa: E402,F401
+from tracegrad.optimizer import Optimizer, GradientMethod, UpdateRule  # noqa: E402,F401
+from tracegrad.serializer import AbstractSerializer, Serializer, Deserializer  # noqa: E402,F401
