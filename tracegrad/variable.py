@@ -390,8 +390,20 @@ class Variable:
     def copydata(self, var: 'Variable') -> None:
         """Copy the array of ``var`` into this variable's array (across devices)."""
         src = var._data if isinstance(var, Variable) else var
+        if src is None:
+            if self._data is None:
+                return  # both uninitialized: nothing to copy
+            if isinstance(var, Parameter):
+                var.initialize(self.shape)
+                src = var._data
+            else:
+                raise ValueError('copydata: the source variable has no array')
         if self._data is None:
-            self.array = self.device.send(src).copy()
+            if isinstance(self, Parameter):
+                self.initialize(src.shape)
+                backend.copyto(self._data, src)
+            else:
+                self.array = self.device.send(src).copy()
         else:
             backend.copyto(self._data, src)
 

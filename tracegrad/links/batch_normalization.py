@@ -63,11 +63,11 @@ class BatchNormalization(Link):
               [-0.71428573, -0.6714596 , -0.6401263 ],
               [ 0.14285715,  0.19748813,  0.23583598],
               [ 1.5714287 ,  1.5404074 ,  1.5160885 ]])
-    >>> (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 2e-5)
+    >>> (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 2e-5)  # last digits vary by NumPy version
     array([[-1.        , -1.0664359 , -1.1117983 ],
            [-0.71428573, -0.6714596 , -0.6401263 ],
-           [ 0.14285715,  0.19748813,  0.235836  ],
-           [ 1.5714287 ,  1.5404074 ,  1.5160886 ]], dtype=float32)
+           [ 0.14285715,  0.19748813,  0.235836... ],
+           [ 1.57142...,  1.5404074 ,  1.516088... ]], dtype=float32)
 
     With a parameter size, or with the axes to average over:
 
