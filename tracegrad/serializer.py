@@ -50,13 +50,24 @@ class Deserializer(AbstractSerializer):
 
         A deserializer that can check entries without assigning them (see
         :meth:`checker`) first runs a checking pass over the whole object, so a
-        missing entry or a wrong shape raises before anything is changed.
+        missing entry or a wrong shape raises before anything is changed. The
+        checking pass returns every value unchanged; an object whose
+        ``serialize`` cannot run on those (it parses a loaded string, say) and
+        fails for its own reasons is loaded without the check.
         """
         checker = self.checker()
         if checker is not None:
-            obj.serialize(checker)
+            try:
+                obj.serialize(checker)
+            except Exception as e:
+                if checker.raised(e):
+                    raise
         obj.serialize(self)
 
-    def checker(self):
+    def checker(self) -> Deserializer | None:
         """A deserializer over the same data that validates but assigns nothing, or None."""
-        return
+        return None
+
+    def raised(self, error: BaseException) -> bool:
+        """True when this (checking) deserializer raised ``error`` itself."""
+        return False

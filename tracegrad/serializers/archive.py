@@ -55,6 +55,7 @@ class ArchiveDeserializer(Deserializer):
         self.ignore_names = _ignore_list(ignore_names)
         self.source = source if source is not None else self._default_source
         self._checking = False
+        self._raised: list = []  # the errors a checking pass raised (shared by its children)
 
     # -- what a subclass provides --
     def _contains(self, name: str) -> bool:
@@ -77,7 +78,16 @@ class ArchiveDeserializer(Deserializer):
     def checker(self) -> ArchiveDeserializer:
         checking = copy.copy(self)
         checking._checking = True
+        checking._raised = []
         return checking
+
+    def raised(self, error: BaseException) -> bool:
+        return any(error is e for e in self._raised)
+
+    def _error(self, error: Exception) -> Exception:
+        if self._checking:
+            self._raised.append(error)
+        return error
 
     def _ignored(self, name: str) -> bool:
         return any(name == rule if isinstance(rule, str) else rule(name)
@@ -89,7 +99,7 @@ class ArchiveDeserializer(Deserializer):
             return value
         if not self._contains(name):
             if self.strict:
-                raise KeyError(f"'{name}' is not in {self.source}")
+                raise self._error(KeyError(f"'{name}' is not in {self.source}"))
             return value
         if _is_array(value):
             return self._load_array(name, value)
@@ -103,11 +113,13 @@ class ArchiveDeserializer(Deserializer):
             return value if self._checking else None
         shape, dtype = described
         if tuple(shape) != value.shape:
-            raise ValueError(f"cannot load '{name}' from {self.source}: the stored array has "
-                             f"shape {tuple(shape)}, but the target has shape {value.shape}")
+            raise self._error(ValueError(
+                f"cannot load '{name}' from {self.source}: the stored array has shape "
+                f"{tuple(shape)}, but the target has shape {value.shape}"))
         if not numpy.can_cast(dtype, value.dtype, 'same_kind'):
-            raise TypeError(f"cannot load '{name}' from {self.source}: the stored {dtype} "
-                            f"array cannot be cast to the target's dtype {value.dtype}")
+            raise self._error(TypeError(
+                f"cannot load '{name}' from {self.source}: the stored {dtype} array cannot be "
+                f"cast to the target's dtype {value.dtype}"))
         if not self._checking:
             backend.copyto(value, self._read(name))
         return value
@@ -121,7 +133,8 @@ class ArchiveDeserializer(Deserializer):
         kind = stored.dtype.kind
         if kind in 'biufc' and not (kind in 'iu' and value_type is int) and \
                 not numpy.can_cast(stored.dtype, value_type, 'safe'):
-            raise TypeError(f"cannot load '{name}' from {self.source}: a stored {stored.dtype} "
-                            f"value cannot be converted safely to {value_type.__name__}")
+            raise self._error(TypeError(
+                f"cannot load '{name}' from {self.source}: a stored {stored.dtype} value cannot "
+                f"be converted safely to {value_type.__name__}"))
         converted = value_type(stored)
         return value if self._checking else converted
