@@ -87,7 +87,8 @@ class AdamRule(optimizer.UpdateRule):
         hp, state = self.hyperparam, self.state
         dtype = _compute_dtype(param.dtype)
         check_eps('Adam', hp.eps, dtype)
-        grad = grad.astype(dtype, copy=False)
+        if grad.dtype != dtype:
+            grad = grad.astype(dtype)
 
         state['m'] += scalar_like(1 - hp.beta1, dtype) * (grad - state['m'])
         state['v'] += scalar_like(1 - hp.beta2, dtype) * (grad * grad - state['v'])
@@ -97,7 +98,9 @@ class AdamRule(optimizer.UpdateRule):
         else:
             vhat = state['v']
         alpha_t = scalar_like(_learning_rate(hp, self.t, xp), dtype)
-        step = alpha_t / (xp.sqrt(vhat.astype(dtype, copy=False)) + scalar_like(hp.eps, dtype))
+        if vhat.dtype != dtype:
+            vhat = vhat.astype(dtype)
+        step = alpha_t / (xp.sqrt(vhat) + scalar_like(hp.eps, dtype))
         if hp.adabound:
             lower, upper = self._bounds()
             step = xp.clip(step, scalar_like(lower, dtype), scalar_like(upper, dtype))
