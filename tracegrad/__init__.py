@@ -46,3 +46,4 @@ from tracegrad import optimizer, optimizers, optimizer_hooks  # noqa: E402,F401
 from tracegrad import serializer, serializers  # noqa: E402,F401
 from tracegrad.optimizer import Optimizer, GradientMethod, UpdateRule  # noqa: E402,F401
 from tracegrad.serializer import AbstractSerializer, Serializer, Deserializer  # noqa: E402,F401
+from tracegrad import dataset, datasets, iterators  # noqa: E402,F401
