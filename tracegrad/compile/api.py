@@ -59,22 +59,34 @@ def compile(fn: Optional[Callable] = None, *, backend: str = 'c', fallback: str 
 class _Specialization:
     """One traced graph with its built program and how to feed and unpack it."""
 
-    def __init__(self, graph, slots, written, random_inputs, output_tree, reports,
-                 program, compile_seconds: float, n_user_inputs: int):
+    def __init__(self, graph, feeds, written, random_inputs, output_tree, reports,
+                 program, compile_seconds: float, read_checks: list):
         self.graph = graph
-        self.slots = slots
-        self.written = written          # list of (slot, output index)
+        self.feeds = feeds              # per graph input: ('arg', i) | ('slot', slot) | ('random', j)
+        self.written = written          # list of (slot, output index or None)
         self.random_inputs = random_inputs
         self.output_tree = output_tree
         self.reports = reports          # list of (observer, {key: output index})
         self.program = program
         self.compile_seconds = compile_seconds
-        self.n_user_inputs = n_user_inputs
+        self.read_checks = read_checks  # (slot, shape, dtype) of attributes the graph reads
         self.calls = 0
+
+    def accepts(self) -> bool:
+        """Whether the attributes this graph reads still have the traced shapes and dtypes."""
+        for slot, shape, dtype in self.read_checks:
+            value = slot.get()
+            if getattr(value, 'shape', None) != shape or getattr(value, 'dtype', None) != dtype:
+                return False
+        return True
 
 
 class CompiledFunction:
-    """The result of :func:`compile`: call it like the original function."""
+    """The result of :func:`compile`: call it like the original function.
+
+    Attributes:
+        stats (dict): ``traces``, ``cache_hits`` and ``eager_calls`` so far.
+    """
 
     def __init__(self, fn: Callable, backend_name: str, fallback: str, targets: tuple = (),
                  name: Optional[str] = None):
@@ -86,7 +98,8 @@ class CompiledFunction:
         self.fallback = fallback
         self.targets = targets
         self.name = name or getattr(fn, '__qualname__', repr(fn))
-        self._specs: dict = {}
+        self._specs: dict = {}     # guard key -> [_Specialization]
+        self._programs: dict = {}  # IR text -> built program (identical graphs share one)
         self._warned = False
         self._last: Optional[_Specialization] = None
         self.stats = {'traces': 0, 'cache_hits': 0, 'eager_calls': 0}
@@ -104,11 +117,16 @@ class CompiledFunction:
         return getattr(self._require_last().program, 'source', '')
 
     def statistics(self) -> dict:
+        """The backend's statistics of the last used specialisation, with the call counters,
+        ``compile_seconds`` and the number of ``specializations``."""
         spec = self._require_last()
         stats = dict(getattr(spec.program, 'stats', {}))
         stats.update(self.stats, compile_seconds=spec.compile_seconds,
-                     specializations=len(self._specs))
+                     specializations=self._count())
         return stats
+
+    def _count(self) -> int:
+        return sum(len(v) for v in self._specs.values())
 
     def _require_last(self) -> _Specialization:
         if self._last is None:
@@ -123,17 +141,15 @@ class CompiledFunction:
         links, optimizers = state_mod.discover(self.fn, self.targets)
         if state_mod.uninitialized_params(links):
             # Lazily initialised links get their shapes from this call: run it eagerly.
-            self.stats['eager_calls'] += 1
-            return self.fn(*args)
+            return self._eager(args)
         arrays, arg_key = _flatten_args(args)
         key = (arg_key, state_mod.guard_key(links, optimizers))
-        spec = self._specs.get(key)
+        spec = next((s for s in self._specs.get(key, ()) if s.accepts()), None)
         if spec is None:
-            if len(self._specs) >= MAX_SPECIALIZATIONS:
+            if self._count() >= MAX_SPECIALIZATIONS:
                 logger.warning('%s: %d specialisations reached; running eagerly (input '
-                               'shapes or model state keep changing)', self.name, len(self._specs))
-                self.stats['eager_calls'] += 1
-                return self.fn(*args)
+                               'shapes or model state keep changing)', self.name, self._count())
+                return self._eager(args)
             if self._specs:
                 logger.info('%s: retracing: %s', self.name, _why(self._specs, key))
             try:
@@ -144,109 +160,93 @@ class CompiledFunction:
                         warnings.warn(f'tracegrad.compile: running {self.name} eagerly: {e}',
                                       RuntimeWarning, stacklevel=2)
                         self._warned = True
-                    self.stats['eager_calls'] += 1
-                    return self.fn(*args)
+                    return self._eager(args)
                 raise
-            self._specs[key] = spec
+            self._specs.setdefault(key, []).append(spec)
         else:
             self.stats['cache_hits'] += 1
         self._last = spec
         return self._run(spec, arrays)
 
+    def _eager(self, args):
+        self.stats['eager_calls'] += 1
+        return self.fn(*args)
+
     def _trace(self, args, arrays, links, optimizers) -> _Specialization:
         from tracegrad.configuration import using_config
 
-        state_mod.prepare_optimizer_state(optimizers)
-        slots = state_mod.collect_slots(links, optimizers)
-        slots += state_mod.attribute_slots(links, optimizers)
-        snapshot = state_mod.SnapshotDicts(links, optimizers)
-        originals = [s.get() for s in slots]
         t0 = time.perf_counter()
-        ctx = TraceContext()
-        recorder = _ReportRecorder()
+        # Everything below is undone if tracing fails: the objects look untouched.
+        snapshot = state_mod.Snapshot(links, optimizers)
         try:
-            with ctx:
-                graph = ctx.graph
-                inputs = []
-                for i, a in enumerate(arrays):
-                    inputs.append(TracerArray(graph.input(a.shape, a.dtype, name=f'arg{i}')))
-                slot_inputs = []
-                for s, value in zip(slots, originals):
-                    t = _slot_input(graph, s, value)
-                    slot_inputs.append(t)
-                    s.set(t)
-                traced_args = _unflatten_args(args, inputs)
-                with recorder:
-                    with using_config('type_check', True):
-                        result = self.fn(*traced_args)
-                finals = [s.get() for s in slots]
-                result_attrs = []
-                # Attributes the step set to traced values (e.g. Classifier.loss) are
-                # results: write them back after each call.
+            state_mod.prepare_optimizer_state(optimizers)
+            slots = state_mod.collect_slots(links, optimizers)
+            slots += state_mod.attribute_slots(links, optimizers)
+            originals = [s.get() for s in slots]
+            ctx = TraceContext()
+            recorder = _ReportRecorder()
+            try:
+                with ctx:
+                    graph = ctx.graph
+                    inputs = [TracerArray(graph.input(a.shape, a.dtype, name=f'arg{i}'))
+                              for i, a in enumerate(arrays)]
+                    slot_inputs = []
+                    for s, value in zip(slots, originals):
+                        t = _slot_input(graph, s, value)
+                        slot_inputs.append(t)
+                        s.set(t)
+                    traced_args = _unflatten_args(args, inputs)
+                    with recorder:
+                        with using_config('type_check', True):
+                            result = self.fn(*traced_args)
+                    outputs, tree, written, reports = _collect_outputs(
+                        result, slots, slot_inputs, originals, snapshot, recorder, links,
+                        optimizers)
+                    graph.set_outputs(outputs)
+            finally:
                 for s, value in zip(slots, originals):
                     s.set(value)
-                paths = {id(obj): path for path, obj in
-                         state_mod.attribute_objects(links, optimizers)}
-                known = {s.name for s in slots}
-                for obj, key in snapshot.traced_attributes():
-                    slot = state_mod.attribute_slot(paths.get(id(obj), type(obj).__name__), obj,
-                                                     key)
-                    if slot.name not in known:
-                        result_attrs.append((slot, slot.get()))
-                for s, value in zip(slots, finals):
-                    s.set(value)
-                out_values, tree = _flatten_result(result)
-                written = []
-                outputs = list(out_values)
-                for s, t_in in zip(slots, slot_inputs):
-                    final = s.get()
-                    if final is None:
-                        if t_in is not None:
-                            written.append((s, None))  # e.g. cleargrads
-                        continue
-                    t_final = as_tracer(final)
-                    if t_in is not None and t_final.value is t_in._initial:
-                        continue  # untouched
-                    written.append((s, len(outputs)))
-                    outputs.append(t_final.value)
-                for s, value in result_attrs:
-                    written.append((s, len(outputs)))
-                    outputs.append(as_tracer(value).value)
-                reports = []
-                for observer, values in recorder.records:
-                    entry = {}
-                    for k, v in values.items():
-                        entry[k] = len(outputs)
-                        outputs.append(as_tracer(v).value)
-                    reports.append((observer, entry))
-                graph.set_outputs(outputs)
-        finally:
-            for s, value in zip(slots, originals):
-                s.set(value)
-            snapshot.restore()
-        from codegen.backends import get_backend
+                snapshot.restore()
+        except BaseException:
+            snapshot.restore(everything=True)
+            raise
+        feeds, read_checks = _prune_inputs(graph, slots, slot_inputs, ctx.random_inputs)
         from codegen.passes import optimize
 
         graph = optimize(graph)
-        program = get_backend(self.backend).build(graph)
+        text = graph.to_text()
+        program = self._programs.get(text)
+        if program is None:
+            from codegen.backends import get_backend
+
+            program = self._programs[text] = get_backend(self.backend).build(graph)
         seconds = time.perf_counter() - t0
         self.stats['traces'] += 1
         logger.debug('%s: traced %d nodes in %.3f s', self.name, len(graph.nodes), seconds)
-        fed = [s for s, value in zip(slots, originals) if value is not None]
-        return _Specialization(graph, fed, written, ctx.random_inputs, tree, reports, program,
-                               seconds, len(arrays))
+        by_name = dict(feeds)
+        order = [by_name[v.name] for v in graph.inputs]
+        return _Specialization(graph, order, written, ctx.random_inputs, tree, reports, program,
+                               seconds, read_checks)
 
     def _run(self, spec: _Specialization, arrays: list):
-        feeds = list(arrays)
-        for s in spec.slots:
-            feeds.append(_slot_feed(s))
-        for value, kind, rargs in spec.random_inputs:
-            feeds.append(_draw(kind, rargs, value.shape))
+        draws = [_draw(kind, rargs, value.shape, value.dtype)
+                 for value, kind, rargs in spec.random_inputs]  # all of them, in trace order
+        feeds = []
+        for kind, what in spec.feeds:
+            if kind == 'arg':
+                feeds.append(arrays[what])
+            elif kind == 'slot':
+                feeds.append(_slot_feed(what))
+            else:
+                feeds.append(draws[what])
         outs = spec.program(feeds)
+        # An output may be a fed array itself; copy it before anything is overwritten.
+        fed = {id(a) for a in feeds}
+        outs = [o.copy() if id(o) in fed else o for o in outs]
         for s, index in spec.written:
             if index is None:
                 s.set(None)
-            elif s.kind in ('grad', 'attr'):
+            elif s.kind in ('grad', 'attr', 'attr_array'):
                 s.set(outs[index])
             elif s.kind == 'counter':
                 s.set(int(outs[index]))
@@ -255,8 +255,8 @@ class CompiledFunction:
             else:
                 current = s.get()
                 if isinstance(current, numpy.ndarray) and current.shape == outs[index].shape \
-                        and current.flags.writeable:
-                    numpy.copyto(current, outs[index])
+                        and current.dtype == outs[index].dtype and current.flags.writeable:
+                    numpy.copyto(current, outs[index])  # keep aliases, as eager in-place updates
                 else:
                     s.set(outs[index])
         if spec.reports:
@@ -267,6 +267,92 @@ class CompiledFunction:
                                  for k, i in entry.items()}, observer)
         spec.calls += 1
         return _rebuild(spec.output_tree, outs)
+
+
+def _collect_outputs(result, slots, slot_inputs, originals, snapshot, recorder, links,
+                     optimizers):
+    """The graph outputs after tracing: results, changed state, new attributes, reports."""
+    finals = [s.get() for s in slots]
+    # Attributes the step set to traced values (e.g. Classifier.loss) are results too:
+    # they are written back after each call.
+    for s, value in zip(slots, originals):
+        s.set(value)
+    paths = {id(obj): path for path, obj in state_mod.attribute_objects(links, optimizers)}
+    known = {s.name for s in slots}
+    result_attrs = []
+    for obj, key in snapshot.traced_attributes():
+        slot = state_mod.attribute_slot(paths.get(id(obj), type(obj).__name__), obj, key)
+        if slot.name not in known:
+            result_attrs.append((slot, slot.get()))
+    for s, value in zip(slots, finals):
+        s.set(value)
+    outputs, tree = _flatten_result(result)
+    written = []
+    for s, t_in in zip(slots, slot_inputs):
+        final = s.get()
+        if final is None:
+            if t_in is not None:
+                written.append((s, None))  # e.g. cleargrads
+            continue
+        t_final = as_tracer(final)
+        if t_in is not None and t_final.value is t_in._initial:
+            continue  # untouched
+        if s.kind in ('hyper', 'counter'):
+            if not (isinstance(final, TracerArray) and final.ndim == 0):
+                raise CompileError(f'compile: {s.name} was set to {final!r}; expected a number')
+        written.append((s, len(outputs)))
+        outputs.append(t_final.value)
+    for s, value in result_attrs:
+        written.append((s, len(outputs)))
+        outputs.append(as_tracer(value).value)
+    reports = []
+    for observer, values in recorder.records:
+        entry = {}
+        for k, v in values.items():
+            entry[k] = len(outputs)
+            outputs.append(as_tracer(v).value)
+        reports.append((observer, entry))
+    return outputs, tree, written, reports
+
+
+def _prune_inputs(graph, slots, slot_inputs, random_inputs) -> tuple[list, list]:
+    """Drop state inputs the graph never reads; say where each remaining input comes from.
+
+    Returns ``(feeds, read_checks)``: ``feeds`` maps each input name to ``('arg', i)``,
+    ``('slot', slot)`` or ``('random', j)``; ``read_checks`` lists the attribute slots that
+    are read (their shapes decide whether this graph fits a later call).
+    """
+    from codegen.passes.dce import dce
+
+    dce(graph)
+    used = {v.id for node in graph.nodes for v in node.inputs}
+    used.update(v.id for v in graph.outputs)
+    feeds = []
+    read_checks = []
+    kept = []
+    by_id = {t._initial.id: s for s, t in zip(slots, slot_inputs) if t is not None}
+    random_index = {v.id: j for j, (v, _, _) in enumerate(random_inputs)}
+    arg_count = 0
+    for v in graph.inputs:
+        slot = by_id.get(v.id)
+        if slot is not None:
+            if v.id not in used:
+                continue
+            feeds.append((v.name, ('slot', slot)))
+            if slot.kind in ('attr', 'attr_array'):
+                value = slot.get()
+                read_checks.append((slot, value.shape, value.dtype))
+        elif v.id in random_index:
+            feeds.append((v.name, ('random', random_index[v.id])))
+        else:
+            feeds.append((v.name, ('arg', arg_count)))
+            arg_count += 1
+        kept.append(v)
+    graph.inputs = kept
+    names = [name for name, _ in feeds]
+    if len(set(names)) != len(names):
+        raise CompileError(f'compile: graph input names are not unique: {names}')
+    return feeds, read_checks
 
 
 def _slot_input(graph, slot, value):
@@ -290,7 +376,7 @@ def _slot_feed(slot):
     return value
 
 
-def _draw(kind: str, args: tuple, shape: tuple):
+def _draw(kind: str, args: tuple, shape: tuple, dtype: str):
     rs = numpy.random
     size = shape if shape else None
     if kind == 'rand':
@@ -307,7 +393,7 @@ def _draw(kind: str, args: tuple, shape: tuple):
         out = rs.randn(*shape)
     else:
         raise CompileError(f'unknown random draw {kind}')
-    return numpy.asarray(out, dtype=numpy.float64)
+    return numpy.asarray(out, dtype=dtype)
 
 
 def _flatten_args(args: tuple) -> tuple[list, tuple]:

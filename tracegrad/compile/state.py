@@ -24,7 +24,9 @@ class Slot:
 
     def __init__(self, name: str, kind: str, get: Callable[[], Any], set: Callable[[Any], None]):
         self.name = name
-        self.kind = kind  # array | grad | hyper | counter
+        # array (updated in place) | grad | hyper | counter | attr (a Variable attribute)
+        # | attr_array (a plain array attribute, rebound)
+        self.kind = kind
         self.get = get
         self.set = set
 
@@ -95,8 +97,8 @@ def _set_grad(param, value) -> None:
     param._grad_var = None if value is None else Variable(value, requires_grad=False)
 
 
-def _array_slot(name: str, obj: Any, attr: str) -> Slot:
-    return Slot(name, 'array', lambda: getattr(obj, attr), lambda v: setattr(obj, attr, v))
+def _array_slot(name: str, obj: Any, attr: str, kind: str = 'array') -> Slot:
+    return Slot(name, kind, lambda: getattr(obj, attr), lambda v: setattr(obj, attr, v))
 
 
 def _param_slots(prefix: str, param) -> list:
@@ -197,7 +199,7 @@ def attribute_slots(links: list, optimizers: list) -> list:
             if isinstance(getattr(obj, key), Variable):
                 slots.append(attribute_slot(path, obj, key))
             else:
-                slots.append(_array_slot(f'{path}.{key}', obj, key))
+                slots.append(_array_slot(f'{path}.{key}', obj, key, 'attr_array'))
     return slots
 
 
@@ -252,11 +254,15 @@ def guard_key(links: list, optimizers: list) -> tuple:
                     parts.append((lpath, name, value.shape, value.dtype.str))
                 elif isinstance(value, (int, float, bool, str, type(None))):
                     parts.append((lpath, name, value))
+    # Attributes holding arrays (RNN state, last results): presence here; the shapes of
+    # those a graph reads are checked by the specialisation itself.
     for path, obj in attribute_objects(links, optimizers):
         for key, value in sorted(_plain_attrs(obj).items()):
-            arr = value.array if isinstance(value, Variable) else value
-            parts.append((path, key, arr.shape, arr.dtype.str))
+            parts.append((path, key, type(value).__name__))
     for opt in optimizers:
+        # a fixed loss scale is baked into the graph
+        parts.append((id(opt), 'loss_scale', getattr(opt, '_loss_scale', None),
+                      getattr(opt, '_loss_scaling_is_dynamic', False)))
         parts.append((id(opt), type(opt).__name__, tuple(sorted(
             (k, v if isinstance(v, (bool, str, type(None))) else type(v).__name__)
             for k, v in opt.hyperparam.get_dict().items()))))
@@ -277,8 +283,15 @@ def guard_key(links: list, optimizers: list) -> tuple:
     return tuple(parts)
 
 
-class SnapshotDicts:
-    """Shallow copies of links' attribute dicts, to undo what tracing left behind."""
+class Snapshot:
+    """What tracing may change on links, parameters, optimizers, rules and hooks.
+
+    :meth:`restore` undoes what tracing left in the attribute dicts of links and
+    optimizers (tracer values). ``restore(everything=True)``, after a failed trace,
+    also puts back parameters (array, grad and loss scale objects), update rules
+    (``t``, state, hyperparameters) and hook attributes, so the objects are exactly
+    as they were before the call.
+    """
 
     def __init__(self, links: list, optimizers: list):
         self._saved = []
@@ -287,6 +300,42 @@ class SnapshotDicts:
                 self._saved.append((link, dict(vars(link))))
         for opt in optimizers:
             self._saved.append((opt, dict(vars(opt))))
+        self._deep = []
+        seen: set = set()
+
+        def keep(obj) -> None:
+            if id(obj) not in seen and hasattr(obj, '__dict__'):
+                seen.add(id(obj))
+                self._deep.append((obj, dict(vars(obj))))
+
+        self._params = []
+        self._states = []
+        params = [p for root in links for p in root.params()]
+        for opt in optimizers:
+            keep(getattr(opt, 'hyperparam', None))
+            hookable = getattr(opt, '_hookable', None)
+            if hookable is not None:
+                for hook in list(hookable.pre_hooks.values()) + list(hookable.post_hooks.values()):
+                    keep(hook)
+            target = getattr(opt, 'target', None)
+            if target is not None:
+                params.extend(target.params())
+        for p in params:
+            if id(p) in seen:
+                continue
+            seen.add(id(p))
+            node = p._node_
+            self._params.append((p, p._data, p._grad_var, p._loss_scale, node,
+                                 None if node is None else node.data, dict(vars(p))))
+            rule = getattr(p, 'update_rule', None)
+            if rule is not None and id(rule) not in seen:
+                keep(rule)
+                keep(rule.hyperparam)
+                state = rule._state
+                self._states.append((rule, state, None if state is None else dict(state)))
+                for hook in list(rule._hookable.pre_hooks.values()) + list(
+                        rule._hookable.post_hooks.values()):
+                    keep(hook)
 
     def traced_attributes(self) -> list:
         """(object, key) of public attributes that now hold traced values."""
@@ -302,13 +351,31 @@ class SnapshotDicts:
                     found.append((obj, key))
         return found
 
-    def restore(self) -> None:
+    def restore(self, everything: bool = False) -> None:
         for obj, before in self._saved:
-            current = vars(obj)
-            for key in list(current):
-                if key not in before:
-                    del current[key]
-            current.update(before)
+            _restore_dict(obj, before)
+        if not everything:
+            return
+        for obj, before in self._deep:
+            _restore_dict(obj, before)
+        for p, data, grad_var, loss_scale, node, node_data, attrs in self._params:
+            p._data, p._grad_var, p._loss_scale, p._node_ = data, grad_var, loss_scale, node
+            if node is not None:
+                node.data = node_data
+            _restore_dict(p, attrs)
+        for rule, state, contents in self._states:
+            rule._state = state
+            if state is not None:
+                state.clear()
+                state.update(contents)
+
+
+def _restore_dict(obj, before: dict) -> None:
+    current = vars(obj)
+    for key in list(current):
+        if key not in before:
+            del current[key]
+    current.update(before)
 
 
 def describe(slots: list, written: Optional[set] = None) -> str:

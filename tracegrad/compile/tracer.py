@@ -599,9 +599,11 @@ class TracerArray:
         return result
 
     def __array_function__(self, func, types, args, kwargs):
-        fn = getattr(tracer_numpy, func.__name__, None)
-        if fn is None:
-            raise fail(f'numpy.{func.__name__} has no primitive')
+        name = func.__name__
+        fn = getattr(tracer_numpy, name, None) if getattr(numpy, name, None) is func else None
+        if fn is None or not callable(fn) or isinstance(fn, type):
+            module = getattr(func, '__module__', None) or 'numpy'
+            raise fail(f'{module}.{name} has no IR primitive')
         return fn(*args, **kwargs)
 
 
