@@ -8,6 +8,8 @@ from __future__ import annotations
 import heapq
 from typing import Iterable, Optional, Sequence
 
+import numpy
+
 from tracegrad.configuration import using_config
 from tracegrad.variable import Variable, VariableNode, _array_result, _check_grad
 
@@ -108,8 +110,11 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
         if var is None:
             continue
         gx = grads[node]
-        if id(gx) in stored:
-            gx = Variable(gx._data.copy(), requires_grad=False)
+        data = gx._data
+        if id(gx) in stored or (type(data) is numpy.ndarray and not data.flags.writeable):
+            # shared with another leaf, or a read-only broadcast view: users and optimizer
+            # hooks update grads in place, so give this leaf its own array
+            gx = Variable(data.copy(), requires_grad=False)
         stored.add(id(gx))
         old = var._grad_var
         if old is not None:

@@ -233,7 +233,7 @@ class Link:
     def zerograds(self) -> None:
         """Fill every parameter's gradient with zeros (deprecated: use cleargrads)."""
         warnings.warn('Link.zerograds is deprecated. Use Link.cleargrads instead.',
-                      DeprecationWarning)
+                      DeprecationWarning, stacklevel=2)
         for param in self.params():
             param.zerograd()
 

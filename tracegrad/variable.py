@@ -443,7 +443,7 @@ class Variable:
                     f'reduce it to a scalar, e.g. with F.sum) before calling backward().')
             grad_var = Variable(self.xp.ones_like(self._data), requires_grad=False)
         if loss_scale is not None:
-            grad_var = Variable(grad_var._data * loss_scale, requires_grad=False)
+            grad_var = Variable(_array_result(grad_var._data * loss_scale), requires_grad=False)
         self._grad_var = None
         backprop_from([self._node], [grad_var], retain_grad=retain_grad,
                       enable_double_backprop=enable_double_backprop, loss_scale=loss_scale)
