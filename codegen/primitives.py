@@ -467,3 +467,34 @@ register(Primitive('scatter_add', 'scatter', 2, infer=_scatter_infer, reference=
 
 
 ELEMENTWISE = frozenset(p.name for p in _REGISTRY.values() if p.kind == 'elementwise')
+
+
+# ---------------------------------------------------------------- fused groups
+def _fusion_body(text: str):
+    from codegen.ir import parse
+
+    return parse(text)
+
+
+def _fusion_infer(ins, a):
+    body = _fusion_body(a['body'])
+    if len(ins) != len(body.inputs):
+        raise IRError(f'fusion: the body takes {len(body.inputs)} inputs, got {len(ins)}')
+    for v, b in zip(ins, body.inputs):
+        if v.shape != b.shape or v.dtype != b.dtype:
+            raise IRError(f'fusion: input {v} ({v.type_text}) does not match body input '
+                          f'{b.type_text}')
+    return [(v.shape, v.dtype) for v in body.outputs]
+
+
+def _fusion_ref(xp, *inputs, body):
+    from codegen.interpreter import run
+
+    outs = run(_fusion_body(body), list(inputs), xp)
+    return tuple(outs) if len(outs) > 1 else outs[0]
+
+
+# A group of elementwise, layout and reduction nodes that a backend runs as one loop
+# nest. `body` is the group's own graph in the text form.
+register(Primitive('fusion', 'fusion', None, infer=_fusion_infer, reference=_fusion_ref,
+                   attr_names=('body',)))

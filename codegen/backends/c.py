@@ -1,0 +1,494 @@
+"""The C backend: one translation unit per graph, GEMMs on OpenBLAS, loops for the rest.
+
+Pipeline: fuse (codegen.passes.fuse) -> plan buffers (codegen.passes.plan) ->
+render (templates/c) -> compile with the C compiler into the kernel cache ->
+load with cffi. Python decides loop nests, index expressions and storage; the
+templates only lay them out.
+
+Threads: OpenBLAS owns them (its GEMMs use every core); generated loops are
+single-threaded and vectorised by the compiler. Running OpenMP loops beside
+OpenBLAS's spinning threads was measured to slow both down on small machines.
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+import numpy
+
+from codegen import cache
+from codegen.ir import Graph, IRError, Value, parse
+from codegen.passes.fuse import fuse
+from codegen.passes.plan import plan as plan_buffers
+from codegen.primitives import get_primitive
+from codegen.render import render
+
+CTYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int32_t', 'int64': 'int64_t',
+          'bool': 'uint8_t', 'int8': 'int8_t', 'uint8': 'uint8_t'}
+
+
+from codegen.cache import BuildError  # noqa: E402  (one error type for the whole backend)
+
+
+def _ctype(dtype: str) -> str:
+    try:
+        return CTYPES[dtype]
+    except KeyError:
+        raise BuildError(f'the C backend does not support dtype {dtype}') from None
+
+
+def _literal(value, dtype: str) -> str:
+    if dtype in ('float32', 'float64'):
+        f = float(value)
+        if f != f:
+            return 'NAN'
+        if f in (float('inf'), float('-inf')):
+            return 'INFINITY' if f > 0 else '(-INFINITY)'
+        text = repr(f)
+        return text + ('f' if dtype == 'float32' else '')
+    if dtype == 'bool':
+        return '1' if value else '0'
+    return f'(({CTYPES[dtype]}){int(value)})'
+
+
+def _strides(shape: tuple) -> list:
+    strides = [1] * len(shape)
+    for d in range(len(shape) - 2, -1, -1):
+        strides[d] = strides[d + 1] * shape[d + 1]
+    return strides
+
+
+def _offset(index: list, shape: tuple) -> str:
+    """Flat offset of a contiguous array of ``shape`` at C index expressions ``index``."""
+    terms = []
+    for idx, stride, size in zip(index, _strides(shape), shape):
+        if size == 1 or idx == '0':
+            continue
+        terms.append(idx if stride == 1 else f'{idx} * {stride}')
+    return ' + '.join(terms) if terms else '0'
+
+
+class _FusionEmitter:
+    """Renders one fusion node: a loop nest over its iteration shape."""
+
+    def __init__(self, name: str, node, body: Graph):
+        self.name = name
+        self.node = node
+        self.body = body
+        self.producer = {o.id: n for n in body.nodes for o in n.outputs}
+        self.input_index = {v.id: k for k, v in enumerate(body.inputs)}
+        self.statements: list = []
+        self.memo: dict = {}
+        self.counter = 0
+
+    def iteration(self) -> tuple[tuple, Optional[tuple]]:
+        reductions = [n for n in self.body.nodes if n.op in ('sum', 'max', 'min')]
+        if reductions:
+            return reductions[0].inputs[0].shape, reductions[0].attrs['axes']
+        full = [n.outputs[0].shape for n in self.body.nodes]
+        shape = max(full, key=len) if full else self.body.outputs[0].shape
+        return shape, None
+
+    def fresh(self) -> str:
+        self.counter += 1
+        return f'v{self.counter}'
+
+    def value(self, v: Value, index: tuple) -> str:
+        """A C expression (usually a local) for body value ``v`` at ``index``."""
+        key = (v.id, index)
+        if key in self.memo:
+            return self.memo[key]
+        if v.id in self.input_index:
+            expr = f'in{self.input_index[v.id]}[{_offset(list(index), v.shape)}]'
+            result = self._bind(v.dtype, expr)
+        else:
+            node = self.producer[v.id]
+            result = self._node(node, v, index)
+        self.memo[key] = result
+        return result
+
+    def _bind(self, dtype: str, expr: str) -> str:
+        name = self.fresh()
+        self.statements.append(f'const {_ctype(dtype)} {name} = {expr};')
+        return name
+
+    def _operand_index(self, u: Value, out_shape: tuple, index: tuple) -> tuple:
+        """Broadcasting: right-align u's dims with the output's; size-1 dims read index 0."""
+        lead = len(out_shape) - u.ndim
+        return tuple('0' if u.shape[d] == 1 else index[d + lead] for d in range(u.ndim))
+
+    def _node(self, node, v: Value, index: tuple) -> str:
+        op = node.op
+        prim = get_primitive(op)
+        if op == 'fill':
+            return _literal(node.attrs['value'], v.dtype)
+        if op == 'iota':
+            return f'(({_ctype(v.dtype)}){index[node.attrs["axis"]]})'
+        if op == 'broadcast_to':
+            u = node.inputs[0]
+            return self.value(u, self._operand_index(u, v.shape, index))
+        if op == 'transpose':
+            u = node.inputs[0]
+            inner = [None] * u.ndim
+            for k, axis in enumerate(node.attrs['axes']):
+                inner[axis] = index[k]
+            return self.value(u, tuple(inner))
+        if op == 'slice':
+            u = node.inputs[0]
+            inner = []
+            for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
+                if s == 1:
+                    inner.append(idx if b == 0 else f'({idx} + {b})')
+                else:
+                    inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
+            return self.value(u, tuple(inner))
+        if op == 'reshape':
+            u = node.inputs[0]
+            flat = _offset(list(index), v.shape)
+            inner = []
+            for stride, size in zip(_strides(u.shape), u.shape):
+                inner.append('0' if size == 1 else f'(({flat}) / {stride} % {size})')
+            return self.value(u, tuple(inner))
+        if prim.kind != 'elementwise':
+            raise BuildError(f'the C backend cannot fuse {op}')
+        args = [self.value(u, self._operand_index(u, v.shape, index)) for u in node.inputs]
+        src_dtype = node.inputs[0].dtype if node.inputs else v.dtype
+        if op == 'where':
+            src_dtype = node.inputs[1].dtype
+        expr = prim.c_expr.format(*args, f='f' if src_dtype == 'float32' else '',
+                                  t=_ctype(v.dtype))
+        if op == 'cast' and v.dtype == 'bool':
+            expr = f'(({args[0]}) != 0)'
+        return self._bind(v.dtype, expr)
+
+    def render(self) -> tuple[str, list]:
+        shape, axes = self.iteration()
+        ndim = len(shape)
+        n_in = len(self.body.inputs)
+        outputs = self.body.outputs
+        reduce_nodes = {o.id: self.producer[o.id] for o in outputs
+                        if o.id in self.producer and self.producer[o.id].op in ('sum', 'max', 'min')}
+        trailing = axes is not None and tuple(axes) == tuple(range(ndim - len(axes), ndim))
+        if axes is not None and not trailing:
+            order = list(range(ndim))   # natural order; accumulate in memory
+        elif axes is not None:
+            order = [d for d in range(ndim) if d not in axes] + list(axes)
+        else:
+            order = list(range(ndim))
+        loop_var = {d: f'i{d}' for d in range(ndim)}
+        index = tuple(loop_var[d] if shape[d] != 1 else '0' for d in range(ndim))
+        loops = [{'var': loop_var[d], 'extent': shape[d]} for d in order if shape[d] != 1]
+        n_outer = len([d for d in order if shape[d] != 1 and (axes is None or d not in axes)]) \
+            if trailing else len(loops)
+        for depth, loop in enumerate(loops):
+            loop['depth'] = depth
+        outer, inner = loops[:n_outer], loops[n_outer:]
+
+        params = [f'const {_ctype(v.dtype)}* restrict in{k}' for k, v in enumerate(self.body.inputs)]
+        params += [f'{_ctype(o.dtype)}* restrict out{k}' for k, o in enumerate(outputs)]
+        inits, accumulators, acc_stores = [], [], []
+        stores = []
+        for k, o in enumerate(outputs):
+            red = reduce_nodes.get(o.id)
+            if red is None:
+                expr = self.value(o, index) if o.shape == shape else \
+                    self.value(o, tuple(index[d + ndim - o.ndim] for d in range(o.ndim)))
+                target = _offset(list(index[ndim - o.ndim:]), o.shape)
+                stores.append(f'out{k}[{target}] = {expr};')
+                continue
+            src = self.value(red.inputs[0], index)
+            ctype = _ctype(o.dtype)
+            identity = {'sum': _literal(0, o.dtype),
+                        'max': '(-INFINITY)' if o.dtype.startswith('float') else
+                        f'(({ctype})INT64_MIN)',
+                        'min': 'INFINITY' if o.dtype.startswith('float') else
+                        f'(({ctype})INT64_MAX)'}[red.op]
+            combine = {'sum': '{a} + {v}',
+                       'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
+                       'min': '(({v}) < ({a}) || ({v}) != ({v})) ? ({v}) : ({a})'}[red.op]
+            kept = [d for d in range(ndim) if d not in axes]
+            if red.attrs['keepdims']:
+                out_index = ['0' if d in axes else index[d] for d in range(ndim)]
+            else:
+                out_index = [index[d] for d in kept]
+            target = f'out{k}[{_offset(out_index, o.shape)}]'
+            if trailing:
+                acc = f'acc{k}'
+                accumulators.append({'ctype': ctype, 'name': acc, 'identity': identity})
+                stores.append(f'{acc} = {combine.format(a=acc, v=src)};')
+                acc_stores.append(f'{target} = {acc};')
+            else:
+                inits.append(f'for (long j = 0; j < {o.size}; ++j) out{k}[j] = {identity};')
+                stores.append(f'{target} = {combine.format(a=target, v=src)};')
+        statements = self.statements + stores
+        text = render('c/fusion.c.j2', name=self.name, params=params, inits=inits, outer=outer,
+                      inner=inner, accumulators=accumulators, statements=statements,
+                      acc_stores=acc_stores, depth=len(loops),
+                      comment=f'fusion of {len(self.body.nodes)} nodes over {list(shape)}')
+        return text, n_in
+
+
+class _Renderer:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.plan = plan_buffers(graph)
+        self.kernels: list = []
+        self.body: list = []
+        self.constants: list = []
+        self.uses_blas = False
+        self.stats = {'kernels': 0, 'fused_groups': 0, 'fused_nodes': 0, 'blas_calls': 0,
+                      'bytes_moved': 0}
+
+    def ref(self, v: Value, const: bool = True) -> str:
+        """A C pointer expression to where ``v`` lives."""
+        kind, where = self.plan.storage[self.plan.root(v.id)]
+        ctype = _ctype(v.dtype)
+        qual = 'const ' if const else ''
+        if kind == 'input':
+            return f'(({qual}{ctype}*)io[{where}])'
+        if kind == 'output':
+            return f'(({ctype}*)io[{len(self.graph.inputs) + where}])'
+        if kind == 'arena':
+            return f'(({qual}{ctype}*)(arena + {where}))'
+        if kind == 'static':
+            return f'c{where}'
+        raise BuildError(f'no storage for {v}')
+
+    def count_bytes(self, values) -> int:
+        return sum(v.size * v.itemsize for v in values)
+
+    def emit(self) -> str:
+        for i, node in enumerate(self.graph.nodes):
+            name = f'k{i}_{node.op}'
+            handler = getattr(self, f'_emit_{node.op}', None)
+            if handler is None:
+                raise BuildError(f'the C backend has no lowering for {node.op}')
+            handler(name, node, i + 1)
+            if node.op not in ('reshape', 'constant'):
+                self.stats['kernels'] += 1
+                self.stats['bytes_moved'] += self.count_bytes(node.inputs) + \
+                    self.count_bytes(node.outputs)
+        for k, vid in self.plan.copies:
+            v = next(o for o in self.graph.outputs if o.id == vid)
+            self.body.append(f'memcpy(io[{len(self.graph.inputs) + k}], {self.ref(v)}, '
+                             f'{v.size * v.itemsize});')
+        n_in, n_out = len(self.graph.inputs), len(self.graph.outputs)
+        return render('c/program.c.j2', kernels=self.kernels, body=self.body,
+                      constants=self.constants, uses_blas=self.uses_blas,
+                      arena_bytes=self.plan.arena_bytes, n_inputs=n_in, n_outputs=n_out,
+                      summary=f'{len(self.graph.nodes)} nodes, {self.stats["fused_groups"]} '
+                              f'fused groups, {self.stats["blas_calls"]} BLAS calls')
+
+    # -- lowerings --
+    def _emit_fusion(self, name, node, step):
+        body = parse(node.attrs['body'])
+        text, _ = _FusionEmitter(name, node, body).render()
+        self.kernels.append(text)
+        args = [self.ref(v) for v in node.inputs] + [self.ref(o, const=False) for o in node.outputs]
+        self.body.append(f'{name}({", ".join(args)});')
+        self.stats['fused_groups'] += 1
+        self.stats['fused_nodes'] += len(body.nodes)
+
+    def _emit_reshape(self, name, node, step):
+        pass  # an alias of its input
+
+    def _emit_constant(self, name, node, step):
+        v = node.outputs[0]
+        values = ', '.join(_literal(x, v.dtype) for x in node.attrs['value'])
+        self.constants.append({'ctype': _ctype(v.dtype), 'name': f'c{v.id}', 'size': v.size,
+                               'data': values})
+
+    def _emit_matmul(self, name, node, step):
+        a, b = node.inputs
+        out = node.outputs[0]
+        if out.dtype not in ('float32', 'float64'):
+            raise BuildError(f'matmul of {out.dtype} has no BLAS routine')
+        transa, transb = node.attrs['transa'], node.attrs['transb']
+        m, n = out.shape[-2], out.shape[-1]
+        k = a.shape[-2] if transa else a.shape[-1]
+        batch = out.size // (m * n) if m * n else 0
+        a_batch = a.size // (a.shape[-1] * a.shape[-2]) if a.size else 0
+        b_batch = b.size // (b.shape[-1] * b.shape[-2]) if b.size else 0
+        for side_batch in (a_batch, b_batch):
+            if side_batch not in (1, batch):
+                raise BuildError('matmul: batch dimensions that broadcast partially')
+        if out.size == 0:
+            return
+        if k == 0:
+            self.body.append(f'memset({self.ref(out, False)}, 0, {out.size * out.itemsize});')
+            return
+        self.uses_blas = True
+        ctype = _ctype(out.dtype)
+        one = _literal(1.0, out.dtype)
+        zero = _literal(0.0, out.dtype)
+        self.kernels.append(render(
+            'c/gemm.c.j2', name=name, ctype=ctype,
+            symbol=f'{cache.BLAS_PREFIX}cblas_{"s" if out.dtype == "float32" else "d"}gemm',
+            ta='CblasTrans' if transa else 'CblasNoTrans',
+            tb='CblasTrans' if transb else 'CblasNoTrans', m=m, n_=n, k=k,
+            lda=a.shape[-1], ldb=b.shape[-1], alpha=one, beta=zero, batch=batch,
+            a_batch_stride=(a.shape[-1] * a.shape[-2]) if a_batch > 1 else 0,
+            b_batch_stride=(b.shape[-1] * b.shape[-2]) if b_batch > 1 else 0,
+            comment=f'{"batched " if batch > 1 else ""}GEMM {m}x{n}x{k}'))
+        self.body.append(f'{name}({self.ref(a)}, {self.ref(b)}, {self.ref(out, False)});')
+        self.stats['blas_calls'] += 1
+
+    def _macro(self, macro: str, **kw) -> None:
+        self.kernels.append(render('c/ops.c.j2', _macro=macro, **kw))
+
+    def _emit_concat(self, name, node, step):
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        inner = 1
+        for s in out.shape[axis + 1:]:
+            inner *= s
+        outer = 1
+        for s in out.shape[:axis]:
+            outer *= s
+        parts, offset = [], 0
+        for v in node.inputs:
+            size = v.shape[axis] * inner
+            parts.append({'offset': offset, 'size': size})
+            offset += size
+        self._macro('concat', name=name, ctype=_ctype(out.dtype), outer=outer, parts=parts,
+                    total=out.shape[axis] * inner)
+        args = [self.ref(v) for v in node.inputs] + [self.ref(out, False)]
+        self.body.append(f'{name}({", ".join(args)});')
+
+    def _gather_geometry(self, shape: tuple, axis: int) -> tuple[int, int]:
+        outer = 1
+        for s in shape[:axis]:
+            outer *= s
+        inner = 1
+        for s in shape[axis + 1:]:
+            inner *= s
+        return outer, inner
+
+    def _emit_take(self, name, node, step):
+        x, idx = node.inputs
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        outer, inner = self._gather_geometry(x.shape, axis)
+        self._macro('take', name=name, ctype=_ctype(x.dtype), itype=_ctype(idx.dtype),
+                    outer=outer, n_idx=idx.size, axis_len=x.shape[axis], inner=inner)
+        self.body.append(f'if ({name}({self.ref(x)}, {self.ref(idx)}, {self.ref(out, False)})) '
+                         f'return {step};')
+
+    def _emit_scatter_add(self, name, node, step):
+        idx, upd = node.inputs
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        outer, inner = self._gather_geometry(out.shape, axis)
+        self._macro('scatter_add', name=name, ctype=_ctype(out.dtype), itype=_ctype(idx.dtype),
+                    outer=outer, n_idx=idx.size, axis_len=out.shape[axis], inner=inner)
+        self.body.append(f'if ({name}({self.ref(idx)}, {self.ref(upd)}, {self.ref(out, False)})) '
+                         f'return {step};')
+
+    def _emit_take_along_axis(self, name, node, step):
+        x, idx = node.inputs
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        loops = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(out.shape)]
+        index = [f'i{d}' for d in range(out.ndim)]
+        idx_index = ['0' if idx.shape[d] == 1 else index[d] for d in range(out.ndim)]
+        x_index = ['0' if (d == axis or x.shape[d] == 1) else index[d] for d in range(out.ndim)]
+        self._macro('take_along_axis', name=name, ctype=_ctype(x.dtype), itype=_ctype(idx.dtype),
+                    loops=loops, out_offset=_offset(index, out.shape),
+                    x_offset=_offset(x_index, x.shape), idx_offset=_offset(idx_index, idx.shape),
+                    axis_len=x.shape[axis], x_axis_stride=_strides(x.shape)[axis])
+        self.body.append(f'if ({name}({self.ref(x)}, {self.ref(idx)}, {self.ref(out, False)})) '
+                         f'return {step};')
+
+    def _emit_arg(self, name, node, better):
+        x = node.inputs[0]
+        axis = node.attrs['axes'][0]
+        outer, inner = self._gather_geometry(x.shape, axis)
+        self._macro('arg_reduce', name=name, ctype=_ctype(x.dtype), outer=outer,
+                    axis_len=x.shape[axis], inner=inner, better=better)
+        self.body.append(f'{name}({self.ref(x)}, {self.ref(node.outputs[0], False)});')
+
+    def _emit_argmax(self, name, node, step):
+        self._emit_arg(name, node, '>')
+
+    def _emit_argmin(self, name, node, step):
+        self._emit_arg(name, node, '<')
+
+    def _emit_pad(self, name, node, step):
+        x = node.inputs[0]
+        out = node.outputs[0]
+        loops = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(x.shape)]
+        index = [f'i{d}' for d in range(x.ndim)]
+        out_index = [f'({i} + {lo})' if lo else i for i, (lo, _) in
+                     zip(index, node.attrs['pad_width'])]
+        self._macro('pad', name=name, ctype=_ctype(x.dtype), out_size=out.size,
+                    value=_literal(node.attrs['value'], x.dtype), loops=loops,
+                    in_offset=_offset(index, x.shape), out_offset=_offset(out_index, out.shape))
+        self.body.append(f'{name}({self.ref(x)}, {self.ref(out, False)});')
+
+
+class CProgram:
+    """A built graph: call it with input arrays, get output arrays."""
+
+    def __init__(self, graph: Graph, source: str, lib, ffi, arena_bytes: int, stats: dict):
+        self.graph = graph
+        self.source = source
+        self.stats = stats
+        self._lib = lib
+        self._ffi = ffi
+        self._arena = numpy.zeros(max(arena_bytes, 64) + 64, numpy.uint8)
+        # 64-byte aligned start for vector loads
+        shift = (-self._arena.ctypes.data) % 64
+        self._arena_ptr = ffi.cast('char*', self._arena.ctypes.data + shift)
+        self._in_specs = [(v.shape, numpy.dtype(v.dtype)) for v in graph.inputs]
+        self._out_specs = [(v.shape, numpy.dtype(v.dtype)) for v in graph.outputs]
+        n = len(graph.inputs) + len(graph.outputs)
+        self._ptrs = numpy.zeros(max(n, 1), numpy.uintp)
+        self._ptrs_c = ffi.cast('void**', self._ptrs.ctypes.data)
+
+    def __call__(self, inputs: list) -> list:
+        specs = self._in_specs
+        if len(inputs) != len(specs):
+            raise ValueError(f'compiled graph: expected {len(specs)} inputs, got {len(inputs)}')
+        keep = []
+        ptrs = self._ptrs
+        for k, (a, (shape, dtype)) in enumerate(zip(inputs, specs)):
+            if type(a) is not numpy.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+                a = numpy.ascontiguousarray(a, dtype=dtype)
+            if a.shape != shape:
+                raise ValueError(f'compiled graph: input {k} has shape {a.shape}, expected {shape}')
+            keep.append(a)
+            ptrs[k] = a.ctypes.data
+        outs = []
+        base = len(specs)
+        for k, (shape, dtype) in enumerate(self._out_specs):
+            o = numpy.empty(shape, dtype)
+            outs.append(o)
+            ptrs[base + k] = o.ctypes.data
+        status = self._lib.tg_run(self._arena_ptr, self._ptrs_c)
+        if status:
+            node = self.graph.nodes[status - 1]
+            raise IndexError(f'compiled graph: an index is out of range in {node.op} '
+                             f'(step {status} of {len(self.graph.nodes)})')
+        return outs
+
+
+def render_source(graph: Graph) -> tuple[str, _Renderer]:
+    r = _Renderer(graph)
+    return r.emit(), r
+
+
+def build(graph: Graph, *, fused: bool = False) -> CProgram:
+    """Fuse, plan, render, compile (cached) and load ``graph``."""
+    t0 = time.perf_counter()
+    if not fused:
+        graph = fuse(graph)
+    try:
+        graph.validate()
+    except IRError as e:
+        raise BuildError(f'the fused graph is invalid: {e}') from None
+    source, renderer = render_source(graph)
+    lib, ffi, hit = cache.load_or_build(source)
+    stats = dict(renderer.stats)
+    stats.update(backend='c', cache_hit=hit, build_seconds=time.perf_counter() - t0,
+                 arena_bytes=renderer.plan.arena_bytes)
+    return CProgram(graph, source, lib, ffi, renderer.plan.arena_bytes, stats)

@@ -1,0 +1,237 @@
+"""Elementwise fusion: groups of elementwise nodes become one ``fusion`` node.
+
+A group iterates one shape. It takes in every elementwise node of that shape
+it can without creating a cycle, the layout nodes that only re-index its
+inputs (transpose, broadcast_to, slice: they become strided reads), constant
+fills (literals), and reductions of its values as the loop's tail (the
+reduced result is an output of the group, never read inside it). Whatever a
+group computes that is used elsewhere becomes one of its outputs.
+
+Afterwards every elementwise, reduction, fill and re-indexing node outside a
+group is wrapped in a group of its own, so a backend lowers only ``fusion``,
+``matmul`` and the few data-movement primitives.
+"""
+from __future__ import annotations
+
+from codegen.ir import Graph, Node, Value
+from codegen.primitives import get_primitive
+
+REINDEX = frozenset({'transpose', 'broadcast_to', 'slice'})
+LITERALS = frozenset({'fill', 'iota'})
+TAIL_REDUCTIONS = frozenset({'sum', 'max', 'min'})
+
+
+class _Group:
+    __slots__ = ('id', 'shape', 'nodes', 'tails', 'axes')
+
+    def __init__(self, gid: int, shape: tuple):
+        self.id = gid
+        self.shape = shape
+        self.nodes: list = []
+        self.tails: set = set()   # ids of reduction outputs (complete only after the loop)
+        self.axes = None          # the reduced axes of the group's reductions
+
+
+def _groupable(node: Node) -> bool:
+    return get_primitive(node.op).kind == 'elementwise'
+
+
+def fuse(graph: Graph) -> Graph:
+    """Replace groups of elementwise nodes (and their reduction tails) by fusion nodes."""
+    producer = {o.id: n for n in graph.nodes for o in n.outputs}
+    group_of: dict = {}       # node id -> _Group
+    depends: dict = {}        # value id -> frozenset of group ids it depends on
+    groups: list = []
+
+    def deps(v: Value) -> frozenset:
+        return depends.get(v.id, frozenset())
+
+    def in_group(v: Value, g: _Group) -> bool:
+        p = producer.get(v.id)
+        return p is not None and group_of.get(id(p)) is g
+
+    def can_join(node: Node, g: _Group) -> bool:
+        for v in node.inputs:
+            if v.id in g.tails:
+                return False
+            if not in_group(v, g) and g.id in deps(v):
+                return False
+        return True
+
+    def source_groups(v: Value) -> list:
+        """Groups whose value v is, looking through re-indexing and literal nodes."""
+        p = producer.get(v.id)
+        if p is None:
+            return []
+        g = group_of.get(id(p))
+        if g is not None:
+            return [g]
+        return []
+
+    for node in graph.nodes:
+        group = None
+        if _groupable(node):
+            shape = node.outputs[0].shape
+            for v in node.inputs:
+                for g in source_groups(v):
+                    if g.shape == shape and can_join(node, g):
+                        group = g
+                        break
+                if group is not None:
+                    break
+            if group is None:
+                group = _Group(len(groups), shape)
+                groups.append(group)
+            group.nodes.append(node)
+        elif node.op in TAIL_REDUCTIONS:
+            v = node.inputs[0]
+            axes = node.attrs['axes']
+            for g in source_groups(v):
+                if g.shape == v.shape and in_group(v, g) and v.id not in g.tails and \
+                        (g.axes is None or g.axes == axes) and can_join(node, g):
+                    group = g
+                    break
+            if group is None:
+                group = _Group(len(groups), v.shape)
+                groups.append(group)
+            group.nodes.append(node)
+            group.axes = axes
+            group.tails.add(node.outputs[0].id)
+        if group is not None:
+            group_of[id(node)] = group
+        d = frozenset().union(*(deps(v) for v in node.inputs)) if node.inputs else frozenset()
+        if group is not None:
+            d = d | {group.id}
+        for o in node.outputs:
+            depends[o.id] = d
+
+    return _rewrite(graph, groups, group_of, producer)
+
+
+def _rewrite(graph: Graph, groups: list, group_of: dict, producer: dict) -> Graph:
+    users = graph.users()
+    graph_outputs = {v.id for v in graph.outputs}
+    replaced: dict = {}      # node id -> fusion node that stands for its group
+    new_nodes = []
+    for g in groups:
+        fusion = _build_fusion(graph, g, group_of, producer, users, graph_outputs)
+        for n in g.nodes:
+            replaced[id(n)] = fusion
+    # Layout/literal nodes that are still read outside fusion bodies (by a non-fused node, as
+    # a fusion leaf, or as a graph output) get a group of their own that materialises them.
+    read_outside = set(graph_outputs)
+    for n in graph.nodes:
+        if id(n) not in replaced:
+            read_outside.update(v.id for v in n.inputs)
+    for f in {id(f): f for f in replaced.values()}.values():
+        read_outside.update(v.id for v in f.inputs)
+    for n in graph.nodes:
+        if id(n) in replaced:
+            continue
+        if n.op in REINDEX or n.op in LITERALS:
+            if n.outputs[0].id in read_outside:
+                g = _Group(-1, n.outputs[0].shape)
+                g.nodes.append(n)
+                group_of[id(n)] = g
+                replaced[id(n)] = _build_fusion(graph, g, group_of, producer, users,
+                                                graph_outputs, standalone=True)
+            else:
+                replaced[id(n)] = None  # absorbed everywhere it is used
+    seen = set()
+    for n in graph.nodes:
+        f = replaced.get(id(n), n)
+        if f is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        new_nodes.append(f)
+    graph.nodes = _toposort(new_nodes, graph)
+    return graph
+
+
+def _absorbable_chain(v: Value, g: _Group, group_of: dict, producer: dict) -> bool:
+    """True when v is a re-indexing/literal chain ending outside the group."""
+    p = producer.get(v.id)
+    if p is None or group_of.get(id(p)) is g:
+        return False
+    if p.op in LITERALS:
+        return True
+    if p.op in REINDEX:
+        src = p.inputs[0]
+        sp = producer.get(src.id)
+        if sp is not None and group_of.get(id(sp)) is g:
+            return False  # re-indexing our own values would recompute them
+        return sp is None or sp.op not in REINDEX or _absorbable_chain(src, g, group_of,
+                                                                         producer)
+    return False
+
+
+def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users: dict,
+                  graph_outputs: set, standalone: bool = False) -> Node:
+    member_ids = {id(n) for n in g.nodes}
+    body = Graph()
+    mapping: dict = {}     # outer value id -> body value
+    leaves: list = []      # outer values feeding the body
+
+    def body_value(v: Value) -> Value:
+        if v.id in mapping:
+            return mapping[v.id]
+        p = producer.get(v.id)
+        if p is not None and id(p) not in member_ids and (
+                standalone is False and _absorbable_chain(v, g, group_of, producer)):
+            member_ids.add(id(p))
+            inner = [body_value(u) for u in p.inputs]
+            bv = body.add(p.op, inner, **p.attrs)
+        else:
+            bv = body.input(v.shape, v.dtype)
+            leaves.append(v)
+        mapping[v.id] = bv
+        return bv
+
+    for n in g.nodes:
+        if standalone:
+            inner = [_leaf(body, mapping, leaves, u) for u in n.inputs]
+        else:
+            inner = [body_value(u) for u in n.inputs]
+        out = body.add(n.op, inner, **n.attrs)
+        mapping[n.outputs[0].id] = out
+
+    outputs = []
+    for n in g.nodes:
+        for o in n.outputs:
+            used_outside = o.id in graph_outputs or any(
+                id(u) not in member_ids for u in users.get(o.id, ()))
+            if used_outside:
+                outputs.append(o)
+    body.set_outputs([mapping[o.id] for o in outputs])
+    node = Node('fusion', leaves, {'body': body.to_text()}, outputs)
+    for o in outputs:
+        o.producer = node
+    return node
+
+
+def _leaf(body: Graph, mapping: dict, leaves: list, v: Value) -> Value:
+    if v.id not in mapping:
+        mapping[v.id] = body.input(v.shape, v.dtype)
+        leaves.append(v)
+    return mapping[v.id]
+
+
+def _toposort(nodes: list, graph: Graph) -> list:
+    """Order nodes so that every value is defined before use (stable: original order)."""
+    defined = {v.id for v in graph.inputs}
+    remaining = list(nodes)
+    ordered = []
+    while remaining:
+        progressed = False
+        rest = []
+        for n in remaining:
+            if all(v.id in defined for v in n.inputs):
+                ordered.append(n)
+                defined.update(o.id for o in n.outputs)
+                progressed = True
+            else:
+                rest.append(n)
+        if not progressed:
+            raise RuntimeError('fuse: the fused graph has a cycle (a bug in the fusion pass)')
+        remaining = rest
+    return ordered

@@ -1,0 +1,128 @@
+"""Buffer planning: where every value lives while a compiled graph runs.
+
+Graph inputs and outputs live in the caller's arrays; a ``reshape`` is an
+alias of its input (all planned buffers are contiguous); a ``constant`` is a
+static array in the generated code; every other value gets a range of one
+arena, reused once its last reader has run (first fit, 64-byte aligned).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codegen.ir import Graph
+
+ALIGN = 64
+
+
+@dataclass
+class Plan:
+    """Storage of each value id: ('input', k) | ('output', k) | ('arena', offset) |
+    ('alias', value id) | ('static', value id)."""
+
+    storage: dict = field(default_factory=dict)
+    arena_bytes: int = 0
+    # outputs whose value lives elsewhere (an input, a constant, another output,
+    # an alias): the generated code copies them into the output at the end
+    copies: list = field(default_factory=list)   # (output index, source value id)
+
+    def root(self, vid: int) -> int:
+        kind, ref = self.storage[vid]
+        while kind == 'alias':
+            vid = ref
+            kind, ref = self.storage[vid]
+        return vid
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def plan(graph: Graph) -> Plan:
+    """Assign storage to every value of ``graph`` (nodes in execution order)."""
+    p = Plan()
+    for k, v in enumerate(graph.inputs):
+        p.storage[v.id] = ('input', k)
+    output_slot: dict = {}
+    for k, v in enumerate(graph.outputs):
+        if v.id in output_slot or v.id in p.storage:
+            continue  # an input, or listed twice: copied at the end
+        producer = v.producer
+        if producer is not None and producer.op in ('reshape', 'constant'):
+            continue  # lives elsewhere: copied at the end
+        output_slot[v.id] = k
+    for k, v in enumerate(graph.outputs):
+        if output_slot.get(v.id) != k:
+            p.copies.append((k, v.id))
+
+    last_use: dict = {}
+    for i, node in enumerate(graph.nodes):
+        for v in node.inputs:
+            last_use[v.id] = i
+    # an alias keeps its root alive as long as the alias itself is used
+    alias_of: dict = {}
+    for node in graph.nodes:
+        if node.op == 'reshape':
+            alias_of[node.outputs[0].id] = node.inputs[0].id
+    for vid, src in alias_of.items():
+        root = src
+        while root in alias_of:
+            root = alias_of[root]
+        if vid in last_use:
+            last_use[root] = max(last_use.get(root, -1), last_use[vid])
+    for vid in {c[1] for c in p.copies}:
+        root = vid
+        while root in alias_of:
+            root = alias_of[root]
+        last_use[root] = len(graph.nodes)  # read by the final copies
+
+    free: list = []      # (offset, size) blocks, kept sorted by offset
+    top = 0
+    live: dict = {}      # value id -> (offset, size)
+    releases: dict = {}  # node index -> value ids whose last use is there
+    for vid, i in last_use.items():
+        releases.setdefault(i, []).append(vid)
+
+    def allocate(size: int) -> int:
+        nonlocal top
+        for j, (off, sz) in enumerate(free):
+            if sz >= size:
+                if sz == size:
+                    free.pop(j)
+                else:
+                    free[j] = (off + size, sz - size)
+                return off
+        off = top
+        top += size
+        return off
+
+    def release(off: int, size: int) -> None:
+        free.append((off, size))
+        free.sort()
+        merged: list = []
+        for o, s in free:
+            if merged and merged[-1][0] + merged[-1][1] == o:
+                merged[-1] = (merged[-1][0], merged[-1][1] + s)
+            else:
+                merged.append((o, s))
+        free[:] = merged
+
+    for i, node in enumerate(graph.nodes):
+        for o in node.outputs:
+            if o.id in output_slot:
+                p.storage[o.id] = ('output', output_slot[o.id])
+            elif node.op == 'reshape':
+                p.storage[o.id] = ('alias', node.inputs[0].id)
+            elif node.op == 'constant':
+                p.storage[o.id] = ('static', o.id)
+            else:
+                size = _align(max(o.size * o.itemsize, 1))
+                off = allocate(size)
+                p.storage[o.id] = ('arena', off)
+                live[o.id] = (off, size)
+                if o.id not in last_use:  # never read: free right away
+                    releases.setdefault(i, []).append(o.id)
+        for vid in releases.get(i, ()):
+            if vid in live:
+                release(*live.pop(vid))
+    p.arena_bytes = top
+    return p

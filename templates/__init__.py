@@ -1,0 +1,1 @@
+"""Jinja templates of generated code (data files read by codegen through package resources)."""
