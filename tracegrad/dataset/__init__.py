@@ -1,13 +1,18 @@
 """Dataset plumbing (Chainer's ``chainer.dataset``): the iterator base class,
 converters that batch examples into arrays, ``DatasetMixin``, and where data sets are kept."""
-from tracegrad.dataset.convert import (  # noqa: F401
-    Converter, concat_examples, converter, to_device,
+from tracegrad.dataset.convert import (
+    Converter,
+    concat_examples,
+    converter,
+    to_device,
 )
-from tracegrad.dataset.dataset_mixin import DatasetMixin  # noqa: F401
-from tracegrad.dataset.download import (  # noqa: F401
-    get_dataset_directory, get_dataset_root, set_dataset_root,
+from tracegrad.dataset.dataset_mixin import DatasetMixin
+from tracegrad.dataset.download import (
+    get_dataset_directory,
+    get_dataset_root,
+    set_dataset_root,
 )
-from tracegrad.dataset.iterator import Iterator  # noqa: F401
+from tracegrad.dataset.iterator import Iterator
 
 __all__ = [
     'Converter', 'DatasetMixin', 'Iterator', 'concat_examples', 'converter',

@@ -7,7 +7,8 @@ whatever the caller passed (``-1``, ``0``, ``'@numpy'``, ``'@cupy:0'`` or a Devi
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy
 

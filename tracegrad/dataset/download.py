@@ -56,7 +56,8 @@ def download_file(url: str, path: str, timeout: float = 5.0, check=None) -> None
     """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=folder)
+    # A hidden name ending like the target's, so that ``check`` sees the same suffix (.gz).
+    fd, temp_path = tempfile.mkstemp(prefix='.', suffix='-' + os.path.basename(path), dir=folder)
     try:
         with os.fdopen(fd, 'wb') as out:
             sys.stderr.write(f'Downloading {url} ...\n')

@@ -1,7 +1,7 @@
 """``TransformDataset``: a data set whose examples pass through a function."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from tracegrad.dataset.dataset_mixin import DatasetMixin
 

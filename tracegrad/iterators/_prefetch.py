@@ -3,9 +3,12 @@ current one is in use.
 
 The main thread decides every batch, with the same state machine as
 ``SerialIterator``, and hands its indices to a pool of workers ``n_prefetch``
-batches ahead; the workers only read examples. So the batches and their order are
-those of a ``SerialIterator`` given the same order sampler, and the state that
-``serialize`` saves is the state after the last batch returned to the caller.
+batches ahead; the workers only read examples. The batch that ends an epoch of a
+shuffling iterator is only requested by the ``next()`` that returns it, because
+deciding it calls the order sampler: so the sampler (and NumPy's global random
+generator behind the default one) is called at the same points of the program as
+by a ``SerialIterator``, the batches are the same, and the sampler's state saved
+by ``serialize`` belongs to the position saved with it.
 """
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ class PrefetchIterator(EpochIterator):
         self._ahead_state = self._state
 
     def __next__(self):
-        self._request_ahead()
+        if not self._pending:
+            self._request()
         result, state = self._pending.popleft()
         try:
             batch = None if result is None else self._wait(result)
@@ -62,15 +66,21 @@ class PrefetchIterator(EpochIterator):
         while len(self._pending) < self.n_prefetch:
             if self._pending and self._pending[-1][0] is None:
                 return  # the end of a non-repeating iterator is already queued
-            state, indices = self._advance(self._ahead_state)
-            if indices is None:
-                result = None
-            else:
-                if self._pool is None:
-                    self._pool = self._make_pool()
-                result = self._map_async(self._pool, indices)
-            self._pending.append((result, state))
-            self._ahead_state = state
+            position, _, _, order = self._ahead_state
+            if order is not None and position + self.batch_size >= len(order):
+                return  # ends an epoch: drawn when asked for (see the module docstring)
+            self._request()
+
+    def _request(self) -> None:
+        state, indices = self._advance(self._ahead_state)
+        if indices is None:
+            result = None
+        else:
+            if self._pool is None:
+                self._pool = self._make_pool()
+            result = self._map_async(self._pool, indices)
+        self._pending.append((result, state))
+        self._ahead_state = state
 
     def _wait(self, result):
         start = time.monotonic()
