@@ -1,10 +1,28 @@
 """Graph-to-graph passes, each a small function with its own tests.
 
-:func:`optimize` runs the standard pipeline.
+:func:`optimize` runs the standard pipeline, :data:`PIPELINE`, in order.
 """
-from codegen.passes.dce import dce  # noqa: F401
+from __future__ import annotations
+
+from codegen.ir import Graph
+from codegen.passes.cse import cse
+from codegen.passes.dce import dce
+from codegen.passes.fold import fold
+from codegen.passes.matmul_flags import matmul_flags
+from codegen.passes.simplify import simplify
+
+__all__ = ['PIPELINE', 'cse', 'dce', 'fold', 'matmul_flags', 'optimize', 'simplify']
+
+# CSE first merges the tracer's repeated literals and casts, so folding and the
+# rules see shared values; the second CSE merges what the rewrites made equal.
+PIPELINE = (cse, fold, simplify, matmul_flags, cse, dce)
 
 
-def optimize(graph):
-    """The standard pipeline: returns an equivalent, simpler graph."""
-    return dce(graph)
+def optimize(graph: Graph) -> Graph:
+    """The standard pipeline: returns an equivalent, simpler graph (rewritten in place).
+
+    Graph inputs stay as they are; an output may become another value or an input.
+    """
+    for graph_pass in PIPELINE:
+        graph = graph_pass(graph)
+    return graph
