@@ -47,3 +47,4 @@ from tracegrad import serializer, serializers  # noqa: E402,F401
 from tracegrad.optimizer import Optimizer, GradientMethod, UpdateRule  # noqa: E402,F401
 from tracegrad.serializer import AbstractSerializer, Serializer, Deserializer  # noqa: E402,F401
 from tracegrad import dataset, datasets, iterators  # noqa: E402,F401
+from tracegrad import training, computational_graph  # noqa: E402,F401
