@@ -30,8 +30,8 @@ class SerialIterator(EpochIterator):
     """
 
     def __next__(self):
-        self._previous_epoch_detail = self.epoch_detail
         state, indices = self._advance(self._state)
+        self._previous_epoch_detail = self.epoch_detail
         self._state = state
         if indices is None:
             raise StopIteration
