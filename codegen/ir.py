@@ -189,11 +189,22 @@ def _parse_type(short: str, dims: str) -> tuple:
     return shape, SHORT_DTYPE[short]
 
 
+def _literal(node: ast.AST) -> Any:
+    """A Python literal, plus the non-finite floats ``inf`` and ``nan`` that repr writes."""
+    if isinstance(node, ast.Name) and node.id in ('inf', 'nan'):
+        return float(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_literal(node.operand)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(_literal(e) for e in node.elts)
+    return ast.literal_eval(node)
+
+
 def _parse_attrs(text: str) -> dict:
     if not text:
         return {}
     call = ast.parse(f'f({text})', mode='eval').body
-    return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+    return {kw.arg: _literal(kw.value) for kw in call.keywords}
 
 
 def parse(text: str) -> Graph:

@@ -25,6 +25,10 @@ from codegen.render import render
 
 CTYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int32_t', 'int64': 'int64_t',
           'bool': 'uint8_t', 'int8': 'int8_t', 'uint8': 'uint8_t'}
+# (lowest, highest) of each integer type: the identities of max and min reductions
+INT_LIMITS = {'int8': ('INT8_MIN', 'INT8_MAX'), 'uint8': ('0', 'UINT8_MAX'),
+              'int32': ('INT32_MIN', 'INT32_MAX'), 'int64': ('INT64_MIN', 'INT64_MAX'),
+              'bool': ('0', '1')}
 
 
 from codegen.cache import BuildError  # noqa: E402  (one error type for the whole backend)
@@ -66,6 +70,11 @@ def _offset(index: list, shape: tuple) -> str:
             continue
         terms.append(idx if stride == 1 else f'{idx} * {stride}')
     return ' + '.join(terms) if terms else '0'
+
+
+# GEMMs with at least this many multiply-adds use all of OpenBLAS's threads; smaller
+# ones run on one (see tg_blas_threads in templates/c/program.c.j2).
+GEMM_PARALLEL_MIN = 1 << 22
 
 
 class _FusionEmitter:
@@ -198,11 +207,10 @@ class _FusionEmitter:
                 continue
             src = self.value(red.inputs[0], index)
             ctype = _ctype(o.dtype)
-            identity = {'sum': _literal(0, o.dtype),
-                        'max': '(-INFINITY)' if o.dtype.startswith('float') else
-                        f'(({ctype})INT64_MIN)',
-                        'min': 'INFINITY' if o.dtype.startswith('float') else
-                        f'(({ctype})INT64_MAX)'}[red.op]
+            lowest, highest = ('(-INFINITY)', 'INFINITY') if o.dtype.startswith('float') else \
+                INT_LIMITS[o.dtype]
+            identity = {'sum': _literal(0, o.dtype), 'max': f'(({ctype}){lowest})',
+                        'min': f'(({ctype}){highest})'}[red.op]
             combine = {'sum': '{a} + {v}',
                        'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
                        'min': '(({v}) < ({a}) || ({v}) != ({v})) ? ({v}) : ({a})'}[red.op]
@@ -274,6 +282,7 @@ class _Renderer:
                              f'{v.size * v.itemsize});')
         n_in, n_out = len(self.graph.inputs), len(self.graph.outputs)
         return render('c/program.c.j2', kernels=self.kernels, body=self.body,
+                      blas_prefix=cache.BLAS_PREFIX,
                       constants=self.constants, uses_blas=self.uses_blas,
                       arena_bytes=self.plan.arena_bytes, n_inputs=n_in, n_outputs=n_out,
                       summary=f'{len(self.graph.nodes)} nodes, {self.stats["fused_groups"]} '
@@ -329,6 +338,7 @@ class _Renderer:
             lda=a.shape[-1], ldb=b.shape[-1], alpha=one, beta=zero, batch=batch,
             a_batch_stride=(a.shape[-1] * a.shape[-2]) if a_batch > 1 else 0,
             b_batch_stride=(b.shape[-1] * b.shape[-2]) if b_batch > 1 else 0,
+            threads=0 if m * n * k * batch >= GEMM_PARALLEL_MIN else 1,
             comment=f'{"batched " if batch > 1 else ""}GEMM {m}x{n}x{k}'))
         self.body.append(f'{name}({self.ref(a)}, {self.ref(b)}, {self.ref(out, False)});')
         self.stats['blas_calls'] += 1

@@ -12,7 +12,15 @@ class ReferenceProgram:
         self.stats = {'backend': 'reference', 'nodes': len(graph.nodes)}
 
     def __call__(self, inputs: list) -> list:
-        return interpreter.run(self.graph, inputs)
+        outs = interpreter.run(self.graph, inputs)
+        # Every output is an array of its own, as the C backend's are: an output that is
+        # an input or repeats another must not alias it (callers keep them separately).
+        seen = {id(a) for a in inputs}
+        for k, a in enumerate(outs):
+            if id(a) in seen:
+                outs[k] = a.copy()
+            seen.add(id(outs[k]))
+        return outs
 
 
 def build(graph: Graph) -> ReferenceProgram:

@@ -1,0 +1,241 @@
+"""Compiled training steps, side by side with eager tracegrad, NumPy, PyTorch and the GEMM floor.
+
+Run (from the repository root; unset OpenBLAS overrides for this command only):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benchmarks/compile.py
+
+Workload: an MLP classifier training step (Linear+ReLU hidden layers, softmax
+cross-entropy, plain SGD lr 0.01, float32), written as a user would:
+``loss = model(x, t); model.cleargrads(); loss.backward(); opt.update()``.
+Columns are milliseconds per step (median of repeats, after warm-up) and the
+ratio to the compiled step. The GEMM floor is the step's GEMMs alone through
+the same BLAS the compiled code calls (scipy-openblas32), each timed alone.
+Cold compile: a fresh process with an empty kernel cache; warm start: a fresh
+process with the cache filled (both include tracing).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+CONFIGS = {
+    'B32 784-100-100-10': (32, (784, 100, 100, 10), 200),
+    'B100 784-1000-1000-10': (100, (784, 1000, 1000, 10), 20),
+    'B1024 1024-2048-2048-10': (1024, (1024, 2048, 2048, 10), 3),
+}
+
+
+def median_ms(fn, number: int, repeat: int) -> float:
+    fn()
+    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e3
+
+
+def make_data(batch: int, sizes: tuple, seed: int = 0):
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32)
+    t = rng.randint(0, sizes[-1], batch).astype(np.int32)
+    return x, t
+
+
+def make_model(sizes: tuple):
+    import tracegrad
+    import tracegrad.functions as F
+    import tracegrad.links as L
+
+    class MLP(tracegrad.ChainList):
+        def __init__(self):
+            super().__init__(*[L.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
+
+        def forward(self, x):
+            for i, layer in enumerate(self):
+                x = layer(x)
+                if i < len(self) - 1:
+                    x = F.relu(x)
+            return x
+
+    np.random.seed(0)
+    return L.Classifier(MLP())
+
+
+def tracegrad_step(x, t, sizes, compiled: bool):
+    import tracegrad
+    from tracegrad import optimizers
+
+    model = make_model(sizes)
+    opt = optimizers.SGD(0.01).setup(model)
+
+    def step(x, t):
+        loss = model(x, t)
+        model.cleargrads()
+        loss.backward()
+        opt.update()
+        return loss
+
+    fn = tracegrad.compile(step) if compiled else step
+    fn(x, t)
+    return lambda: fn(x, t), fn
+
+
+def numpy_step(x, t, sizes, lr=0.01):
+    """Hand-written forward/backward with preallocated buffers."""
+    rng = np.random.RandomState(0)
+    ws = [(rng.normal(0, np.sqrt(1 / a), (b, a)).astype(np.float32), np.zeros(b, np.float32))
+          for a, b in zip(sizes[:-1], sizes[1:])]
+    batch = x.shape[0]
+    hs = [np.empty((batch, W.shape[0]), np.float32) for W, _ in ws]
+    gws = [np.empty_like(W) for W, _ in ws]
+    rows = np.arange(batch)
+
+    def step():
+        h, acts = x, [x]
+        for i, (W, b) in enumerate(ws):
+            np.matmul(h, W.T, out=hs[i])
+            hs[i] += b
+            if i < len(ws) - 1:
+                np.maximum(hs[i], 0, out=hs[i])
+            h = hs[i]
+            acts.append(h)
+        z = h - h.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        g = e / s
+        g[rows, t] -= 1
+        g /= batch
+        for i in range(len(ws) - 1, -1, -1):
+            W, b = ws[i]
+            gb = g.sum(axis=0)
+            np.matmul(g.T, acts[i], out=gws[i])
+            if i > 0:
+                g = g @ W
+                g *= acts[i] > 0
+            W -= lr * gws[i]
+            b -= lr * gb
+
+    return step
+
+
+def torch_steps(x, t, sizes, lr=0.01):
+    import torch
+
+    torch.manual_seed(0)
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.int64))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(xt), tt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    t0 = time.perf_counter()
+    compiled = torch.compile(step)
+    compiled()
+    compile_s = time.perf_counter() - t0
+    return step, compiled, compile_s
+
+
+def gemm_floor(x, sizes, repeat: int) -> float:
+    """The step's GEMMs alone, through the compiled code's BLAS, each timed alone."""
+    from codegen import Graph
+    from codegen.backends import c
+
+    batch = x.shape[0]
+    total = 0.0
+    shapes = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes.append(((batch, a), (b, a), False, True))        # y = x @ W.T
+        shapes.append(((batch, b), (batch, a), True, False))    # gW = gy.T @ x
+        if i > 0:
+            shapes.append(((batch, b), (b, a), False, False))   # gx = gy @ W
+    for sa, sb, ta, tb in shapes:
+        g = Graph()
+        va, vb = g.input(sa, 'float32'), g.input(sb, 'float32')
+        g.set_outputs([g.add('matmul', [va, vb], transa=ta, transb=tb)])
+        prog = c.build(g)
+        feeds = [np.random.rand(*sa).astype(np.float32), np.random.rand(*sb).astype(np.float32)]
+        n = max(1, int(0.2 / max(1e-6, _once(prog, feeds))))
+        total += median_ms(lambda: prog(feeds), n, repeat)
+    return total
+
+
+def _once(prog, feeds) -> float:
+    t0 = time.perf_counter()
+    prog(feeds)
+    return time.perf_counter() - t0
+
+
+def first_call_seconds(label: str, cache: str) -> float:
+    """Seconds for the first compiled step in a fresh process with the given cache dir."""
+    code = (
+        'import sys, time; sys.path.insert(0, %r); t0 = time.perf_counter();'
+        'import benchmarks.compile as b; x, t = b.make_data(*b.CONFIGS[%r][:1], b.CONFIGS[%r][1]);'
+        'b.tracegrad_step(x, t, b.CONFIGS[%r][1], True);'
+        'print(time.perf_counter() - t0)'
+    ) % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), label, label, label)
+    env = dict(os.environ, TRACEGRAD_CACHE_DIR=cache)
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--configs', nargs='*', default=list(CONFIGS))
+    args = parser.parse_args()
+
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+
+    print('| step | compiled | eager | NumPy by hand | PyTorch eager | torch.compile | GEMM floor |')
+    print('|---|---|---|---|---|---|---|')
+    for label in args.configs:
+        batch, sizes, number = CONFIGS[label]
+        x, t = make_data(batch, sizes)
+        run_c, _ = tracegrad_step(x, t, sizes, compiled=True)
+        run_e, _ = tracegrad_step(x, t, sizes, compiled=False)
+        cols = {'compiled': median_ms(run_c, number, args.repeat),
+                'eager': median_ms(run_e, number, args.repeat),
+                'numpy': median_ms(numpy_step(x, t, sizes), number, args.repeat)}
+        if have_torch:
+            step, compiled, _ = torch_steps(x, t, sizes)
+            cols['torch'] = median_ms(step, number, args.repeat)
+            cols['torch.compile'] = median_ms(compiled, number, args.repeat)
+        cols['floor'] = gemm_floor(x, sizes, args.repeat)
+        base = cols['compiled']
+        cells = []
+        for key in ('compiled', 'eager', 'numpy', 'torch', 'torch.compile', 'floor'):
+            if key in cols:
+                cells.append(f'{cols[key]:.3f} ({cols[key] / base:.2f}x)')
+            else:
+                cells.append('n/a (not installed)')
+        print(f'| {label} | ' + ' | '.join(cells) + ' |', flush=True)
+
+    label = 'B100 784-1000-1000-10'
+    with tempfile.TemporaryDirectory() as cache:
+        cold = first_call_seconds(label, cache)
+        warm = first_call_seconds(label, cache)
+    print(f'\nfirst compiled call of the {label} step in a fresh process '
+          f'(imports, data and model included): cold cache {cold:.2f} s, warm cache {warm:.2f} s')
+
+
+if __name__ == '__main__':
+    main()
