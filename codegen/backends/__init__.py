@@ -11,6 +11,7 @@ import importlib
 _BACKENDS = {
     'reference': 'codegen.backends.reference',
     'c': 'codegen.backends.c',
+    'cuda': 'codegen.backends.cuda',
 }
 
 

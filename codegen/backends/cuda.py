@@ -1,0 +1,798 @@
+"""The CUDA backend: fused groups as generated kernels, GEMMs on cuBLAS, run with CuPy.
+
+Pipeline: fuse (codegen.passes.fuse, the same groups as the C backend) -> plan
+buffers (codegen.passes.plan: one device arena) -> render (templates/cuda, one
+translation unit of ``extern "C" __global__`` kernels) -> at the first call,
+compile once per process with ``cupy.RawModule`` (CuPy also keeps its on-disk
+cubin cache) -> run the schedule on CuPy arrays.
+
+Python decides the kernels' index math, strategies and launch configurations;
+the templates lay them out. Sizes are baked into the source as constants, so
+the only kernel arguments are pointers.
+
+* elementwise groups: a grid-stride loop over the output elements; the flat index
+  is split into one index per iteration axis, and every body value is read at
+  its (broadcast, transposed, sliced) index, as in the C backend's emitter.
+* reductions as a group's tail: ``rows`` (a group of 32..256 threads per output,
+  warp shuffles plus shared memory), or ``columns`` (a thread per output, for
+  reductions whose innermost iteration axis is kept, so reads coalesce).
+* matmul: cuBLAS through ``cupy.cublas.gemm`` (2-D; transposes are BLAS flags,
+  ``beta=1`` where a GEMM result is only added to a value of its own shape) or
+  ``cupy.matmul`` (batched).
+* concat, pad, take, take_along_axis, scatter_add (atomicAdd), argmax/argmin:
+  templates/cuda/ops.cu.j2.
+
+CuPy is imported only when a program first runs, so rendering (and the nvcc
+checks of the generated source) work on machines without a GPU.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+
+import numpy
+
+from codegen.cache import BuildError
+from codegen.ir import Graph, IRError, Value, parse
+from codegen.passes.fuse import fuse
+from codegen.passes.plan import plan as plan_buffers
+from codegen.primitives import get_primitive
+from codegen.render import render
+
+CUDA_TYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int', 'int64': 'long long',
+              'bool': 'bool', 'int8': 'signed char', 'uint8': 'unsigned char'}
+REDUCTIONS = ('sum', 'max', 'min')
+
+# Launch shapes (to be tuned on a GPU: see benchmarks/gpu_check.sh).
+BLOCK = 256
+MAX_GRID = 4096          # grid-stride loops cover the rest
+COLUMNS_MIN_OUTPUTS = 1024  # column strategy only with this many outputs to spread over threads
+NVRTC_OPTIONS = ('--std=c++17',)
+
+
+def _ctype(dtype: str) -> str:
+    try:
+        return CUDA_TYPES[dtype]
+    except KeyError:
+        raise BuildError(f'the CUDA backend does not support dtype {dtype}') from None
+
+
+def _literal(value, dtype: str) -> str:
+    if dtype in ('float32', 'float64'):
+        f = float(value)
+        if numpy.isnan(f):
+            return 'TG_NAN'
+        if f in (float('inf'), float('-inf')):
+            return 'TG_INF' if f > 0 else '(-TG_INF)'
+        text = repr(f)
+        return text + ('f' if dtype == 'float32' else '')
+    if dtype == 'bool':
+        return 'true' if value else 'false'
+    return f'(({_ctype(dtype)}){int(value)}LL)'
+
+
+def _strides(shape: tuple) -> list:
+    strides = [1] * len(shape)
+    for d in range(len(shape) - 2, -1, -1):
+        strides[d] = strides[d + 1] * shape[d + 1]
+    return strides
+
+
+def _offset(index: list, shape: tuple) -> str:
+    """Flat offset of a contiguous array of ``shape`` at index expressions ``index``."""
+    terms = []
+    for idx, stride, size in zip(index, _strides(shape), shape):
+        if size == 1 or idx == '0':
+            continue
+        terms.append(idx if stride == 1 else f'{idx} * {stride}')
+    return ' + '.join(terms) if terms else '0'
+
+
+def _size(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _itype(n: int) -> str:
+    """32-bit index arithmetic (cheap division by constants) unless sizes need 64 bits."""
+    return 'int' if n < 2 ** 31 - 2 * BLOCK * MAX_GRID else 'long long'
+
+
+def _split_index(itype: str, flat: str, dims: list, shape: tuple) -> list:
+    """Declarations ``const itype i{d} = ...`` that split ``flat`` over the axes ``dims`` of
+    ``shape`` (row-major among those axes); axes of size 1 are left out (their index is 0)."""
+    if any(shape[d] == 0 for d in dims):
+        return [f'const {itype} i{d} = 0;' for d in dims]  # the loop never runs
+    live = [d for d in dims if shape[d] != 1]
+    lines = []
+    stride = 1
+    strides = {}
+    for d in reversed(live):
+        strides[d] = stride
+        stride *= shape[d]
+    for k, d in enumerate(live):
+        expr = flat if strides[d] == 1 else f'{flat} / {strides[d]}'
+        if k > 0:
+            expr = f'{expr} % {shape[d]}' if strides[d] != 1 else f'{flat} % {shape[d]}'
+        lines.append(f'const {itype} i{d} = {expr};')
+    return lines
+
+
+def _identity(op: str, dtype: str) -> str:
+    """The identity of reduction ``op`` for ``dtype`` as a CUDA literal."""
+    if op == 'sum':
+        return _literal(0, dtype)
+    if dtype.startswith('float'):
+        return '(-TG_INF)' if op == 'max' else 'TG_INF'
+    if dtype == 'bool':
+        return 'false' if op == 'max' else 'true'
+    info = numpy.iinfo(dtype)
+    value = info.min if op == 'max' else info.max
+    if value == -2 ** 63:
+        return '(-9223372036854775807LL - 1)'
+    return f'{value}LL'
+
+
+def _grid(n: int, per_block: int) -> int:
+    return max(1, min(MAX_GRID, -(-n // per_block)))
+
+
+class _FusionEmitter:
+    """Renders one fusion node as one kernel over its iteration shape."""
+
+    def __init__(self, name: str, body: Graph):
+        self.name = name
+        self.body = body
+        self.producer = {o.id: n for n in body.nodes for o in n.outputs}
+        self.input_index = {v.id: k for k, v in enumerate(body.inputs)}
+        self.statements: list = []
+        self.memo: dict = {}
+        self.counter = 0
+
+    def iteration(self) -> tuple:
+        reductions = [n for n in self.body.nodes if n.op in REDUCTIONS]
+        if reductions:
+            return reductions[0].inputs[0].shape, tuple(reductions[0].attrs['axes'])
+        return max((o.shape for o in self.body.outputs), key=len), None
+
+    def fresh(self) -> str:
+        self.counter += 1
+        return f'v{self.counter}'
+
+    def value(self, v: Value, index: tuple) -> str:
+        key = (v.id, index)
+        if key in self.memo:
+            return self.memo[key]
+        if v.id in self.input_index:
+            result = self._bind(v.dtype, f'in{self.input_index[v.id]}[{_offset(list(index), v.shape)}]')
+        else:
+            result = self._node(self.producer[v.id], v, index)
+        self.memo[key] = result
+        return result
+
+    def _bind(self, dtype: str, expr: str) -> str:
+        name = self.fresh()
+        self.statements.append(f'const {_ctype(dtype)} {name} = {expr};')
+        return name
+
+    @staticmethod
+    def _operand_index(u: Value, out_shape: tuple, index: tuple) -> tuple:
+        lead = len(out_shape) - u.ndim
+        return tuple('0' if u.shape[d] == 1 else index[d + lead] for d in range(u.ndim))
+
+    def _node(self, node, v: Value, index: tuple) -> str:
+        op = node.op
+        if op == 'fill':
+            return _literal(node.attrs['value'], v.dtype)
+        if op == 'iota':
+            return f'(({_ctype(v.dtype)}){index[node.attrs["axis"]]})'
+        if op == 'broadcast_to':
+            u = node.inputs[0]
+            return self.value(u, self._operand_index(u, v.shape, index))
+        if op == 'transpose':
+            u = node.inputs[0]
+            inner = [None] * u.ndim
+            for k, axis in enumerate(node.attrs['axes']):
+                inner[axis] = index[k]
+            return self.value(u, tuple(inner))
+        if op == 'slice':
+            u = node.inputs[0]
+            inner = []
+            for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
+                if idx == '0':
+                    inner.append(str(b))
+                elif s == 1:
+                    inner.append(idx if b == 0 else f'({idx} + {b})')
+                else:
+                    inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
+            return self.value(u, tuple(inner))
+        if op == 'reshape':
+            u = node.inputs[0]
+            flat = _offset(list(index), v.shape)
+            inner = ['0' if size == 1 else f'(({flat}) / {stride} % {size})'
+                     for stride, size in zip(_strides(u.shape), u.shape)]
+            return self.value(u, tuple(inner))
+        prim = get_primitive(op)
+        if prim.kind != 'elementwise':
+            raise BuildError(f'the CUDA backend cannot fuse {op}')
+        args = [self.value(u, self._operand_index(u, v.shape, index)) for u in node.inputs]
+        src_dtype = node.inputs[1].dtype if op == 'where' else (
+            node.inputs[0].dtype if node.inputs else v.dtype)
+        expr = prim.cuda_expr.format(*args, f='f' if src_dtype == 'float32' else '',
+                                     t=_ctype(v.dtype))
+        if op == 'cast' and v.dtype == 'bool':
+            expr = f'(({args[0]}) != 0)'
+        return self._bind(v.dtype, expr)
+
+    # -- rendering --
+    def params(self) -> list:
+        params = [f'const {_ctype(v.dtype)}* __restrict__ in{k}'
+                  for k, v in enumerate(self.body.inputs)]
+        params += [f'{_ctype(o.dtype)}* __restrict__ out{k}'
+                   for k, o in enumerate(self.body.outputs)]
+        return params
+
+    def render(self) -> tuple:
+        """(source, launch dict) of this group's kernel."""
+        shape, axes = self.iteration()
+        ndim = len(shape)
+        index = tuple(f'i{d}' if shape[d] != 1 else '0' for d in range(ndim))
+        outputs = self.body.outputs
+        stores, accs, acc_stores = [], [], []
+        for k, o in enumerate(outputs):
+            red = self.producer.get(o.id)
+            if red is None or red.op not in REDUCTIONS:
+                expr = self.value(o, tuple(index[d + ndim - o.ndim] for d in range(o.ndim)))
+                stores.append(f'out{k}[{_offset(list(index[ndim - o.ndim:]), o.shape)}] = {expr};')
+                continue
+            acc = f'acc{k}'
+            atype = _ctype(o.dtype) if o.itemsize > 1 else 'int'
+            identity = f'(({atype}){_identity(red.op, o.dtype)})'
+            combine = {'sum': '{a} + {v}',
+                       'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
+                       'min': '(({v}) < ({a}) || ({v}) != ({v})) ? ({v}) : ({a})'}[red.op]
+            src = self.value(red.inputs[0], index)
+            stores.append(f'{acc} = {combine.format(a=acc, v=src)};')
+            if red.attrs['keepdims']:
+                out_index = ['0' if d in axes else index[d] for d in range(ndim)]
+            else:
+                out_index = [index[d] for d in range(ndim) if d not in axes]
+            acc_stores.append(f'out{k}[{_offset(out_index, o.shape)}] = '
+                              f'({_ctype(o.dtype)}){acc};')
+            accs.append({'ctype': atype, 'name': acc, 'identity': identity,
+                         'combine_v': combine.format(a=acc, v='v')})
+        statements = self.statements + stores
+        comment = f'fusion of {len(self.body.nodes)} nodes over {list(shape)}'
+        params = self.params()
+        if axes is None:
+            total = _size(shape)
+            itype = _itype(total)
+            launch = {'grid': (_grid(total, BLOCK),), 'block': (BLOCK,), 'work': total}
+            text = render('cuda/elementwise.cu.j2', name=self.name, params=params, itype=itype,
+                          total=total, index=_split_index(itype, 'n', list(range(ndim)), shape),
+                          statements=statements, comment=comment, launch=_fmt(launch))
+            return text, launch
+        kept = [d for d in range(ndim) if d not in axes]
+        rows = _size(shape[d] for d in kept)
+        length = _size(shape[d] for d in axes)
+        itype = _itype(_size(shape))
+        row_index = _split_index(itype, 'row', kept, shape)
+        red_index = _split_index(itype, 'r', list(axes), shape)
+        columns = bool(kept) and kept[-1] == ndim - 1 and shape[-1] > 1 and \
+            rows >= COLUMNS_MIN_OUTPUTS
+        common = {'name': self.name, 'params': params, 'itype': itype, 'rows': rows,
+                  'length': length, 'row_index': row_index, 'red_index': red_index,
+                  'statements': statements, 'accumulators': accs, 'acc_stores': acc_stores}
+        if columns:
+            launch = {'grid': (_grid(rows, BLOCK),), 'block': (BLOCK,), 'work': rows,
+                      'strategy': 'columns'}
+            text = render('cuda/reduce_columns.cu.j2', comment=comment + ' (columns)',
+                          launch=_fmt(launch), **common)
+            return text, launch
+        tpr = 32
+        while tpr < 256 and tpr < length:
+            tpr *= 2
+        rpb = max(1, 256 // tpr)
+        launch = {'grid': (max(1, min(65535, -(-rows // rpb))),), 'block': (tpr, rpb),
+                  'work': rows, 'strategy': 'rows'}
+        text = render('cuda/reduce_rows.cu.j2', comment=comment + ' (rows)', tpr=tpr, rpb=rpb,
+                      launch=_fmt(launch), **common)
+        return text, launch
+
+
+def _fmt(launch: dict) -> str:
+    return f'grid {launch["grid"]}, block {launch["block"]}'
+
+
+class _Renderer:
+    """Renders a fused graph into one CUDA translation unit and a schedule of steps.
+
+    A step is a tuple: ('kernel', name, grid, block, value ids, uses_err) |
+    ('gemm', a, b, out, transa, transb, beta_source) | ('copy', src, dst) |
+    ('alias'...) is never a step (reshape is a view).
+    """
+
+    def __init__(self, graph: Graph, prefix: str = ''):
+        self.graph = graph
+        self.prefix = prefix
+        self.plan = plan_buffers(graph)
+        self.kernels: list = []
+        self.schedule: list = []
+        self.constants: dict = {}
+        self.stats = {'kernels': 0, 'fused_groups': 0, 'fused_nodes': 0, 'blas_calls': 0,
+                      'bytes_moved': 0, 'launches': 0}
+
+    def emit(self) -> str:
+        for i, node in enumerate(self.graph.nodes):
+            name = f'{self.prefix}k{i}_{node.op}'
+            handler = getattr(self, f'_emit_{node.op}', None)
+            if handler is None:
+                raise BuildError(f'the CUDA backend has no lowering for {node.op}')
+            if node.op not in ('reshape', 'constant') and all(o.size == 0 for o in node.outputs):
+                continue
+            handler(name, node, i + 1)
+            if node.op not in ('reshape', 'constant'):
+                self.stats['kernels'] += 1
+                self.stats['bytes_moved'] += sum(v.size * v.itemsize for v in
+                                                 list(node.inputs) + list(node.outputs))
+        self.stats['launches'] = sum(1 for s in self.schedule if s[0] == 'kernel')
+        return render('cuda/program.cu.j2', kernels=self.kernels,
+                      summary=f'{len(self.graph.nodes)} nodes, {self.stats["fused_groups"]} '
+                              f'fused groups, {self.stats["blas_calls"]} cuBLAS calls')
+
+    def _launch(self, name, grid, block, values, err=False):
+        self.schedule.append(('kernel', name, tuple(grid), tuple(block),
+                              tuple(v.id for v in values), err))
+
+    def _macro(self, macro: str, **kw) -> None:
+        self.kernels.append(render('cuda/ops.cu.j2', _macro=macro, **kw))
+
+    # -- lowerings --
+    def _emit_fusion(self, name, node, step):
+        body = parse(node.attrs['body'])
+        text, launch = _FusionEmitter(name, body).render()
+        self.kernels.append(text)
+        self._launch(name, launch['grid'], launch['block'], list(node.inputs) + node.outputs)
+        self.stats['fused_groups'] += 1
+        self.stats['fused_nodes'] += len(body.nodes)
+
+    def _emit_reshape(self, name, node, step):
+        pass  # a view of its input
+
+    def _emit_constant(self, name, node, step):
+        v = node.outputs[0]
+        self.constants[v.id] = numpy.array(node.attrs['value'], dtype=v.dtype).reshape(v.shape)
+
+    def _emit_matmul(self, name, node, step):
+        a, b = node.inputs
+        out = node.outputs[0]
+        if out.dtype not in ('float32', 'float64'):
+            raise BuildError(f'matmul of {out.dtype} has no cuBLAS routine')
+        self.schedule.append(('gemm', a.id, b.id, out.id, node.attrs['transa'],
+                              node.attrs['transb'], None))
+        self.stats['blas_calls'] += 1
+
+    def _emit_concat(self, name, node, step):
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        inner = _size(out.shape[axis + 1:])
+        outer = _size(out.shape[:axis])
+        parts, offset = [], 0
+        for v in node.inputs:
+            size = v.shape[axis] * inner
+            parts.append({'offset': offset, 'size': size})
+            offset += size
+        total = out.shape[axis] * inner
+        grid = (_grid(out.size, BLOCK),)
+        self._macro('concat', name=name, ctype=_ctype(out.dtype), itype=_itype(out.size),
+                    outer=outer, parts=parts, total=total,
+                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
+        self._launch(name, grid, (BLOCK,), list(node.inputs) + [out])
+
+    def _emit_pad(self, name, node, step):
+        x = node.inputs[0]
+        out = node.outputs[0]
+        itype = _itype(out.size)
+        index = _split_index(itype, 'n', list(range(out.ndim)), out.shape)
+        conds, in_index = [], []
+        for d, ((lo, hi), s) in enumerate(zip(node.attrs['pad_width'], x.shape)):
+            i = f'i{d}' if out.shape[d] != 1 else '0'
+            if lo or hi:
+                conds.append(f'{i} >= {lo} && {i} < {lo + s}')
+            in_index.append(f'({i} - {lo})' if lo else i)
+        grid = (_grid(out.size, BLOCK),)
+        self._macro('pad', name=name, ctype=_ctype(x.dtype), itype=itype, out_size=out.size,
+                    value=_literal(node.attrs['value'], x.dtype), index=index,
+                    inside=' && '.join(conds) or 'true', in_offset=_offset(in_index, x.shape),
+                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
+        self._launch(name, grid, (BLOCK,), [x, out])
+
+    def _emit_take(self, name, node, step):
+        x, idx = node.inputs
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        grid = (_grid(out.size, BLOCK),)
+        self._macro('take', name=name, ctype=_ctype(x.dtype), itype=_itype(max(out.size, x.size)),
+                    xtype=_ctype(idx.dtype), outer=_size(x.shape[:axis]), n_idx=idx.size,
+                    axis_len=x.shape[axis], inner=_size(x.shape[axis + 1:]), step=step,
+                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
+        self._launch(name, grid, (BLOCK,), [x, idx, out], err=True)
+
+    def _emit_take_along_axis(self, name, node, step):
+        x, idx = node.inputs
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        itype = _itype(max(out.size, x.size))
+        index = [f'i{d}' if out.shape[d] != 1 else '0' for d in range(out.ndim)]
+        idx_index = ['0' if idx.shape[d] == 1 else index[d] for d in range(out.ndim)]
+        x_index = ['0' if (d == axis or x.shape[d] == 1) else index[d] for d in range(out.ndim)]
+        grid = (_grid(out.size, BLOCK),)
+        self._macro('take_along_axis', name=name, ctype=_ctype(x.dtype), itype=itype,
+                    xtype=_ctype(idx.dtype), total=out.size,
+                    index=_split_index(itype, 'n', list(range(out.ndim)), out.shape),
+                    x_offset=_offset(x_index, x.shape), idx_offset=_offset(idx_index, idx.shape),
+                    axis_len=x.shape[axis], x_axis_stride=_strides(x.shape)[axis], step=step,
+                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
+        self._launch(name, grid, (BLOCK,), [x, idx, out], err=True)
+
+    def _emit_scatter_add(self, name, node, step):
+        idx, upd = node.inputs
+        out = node.outputs[0]
+        axis = node.attrs['axis']
+        atype = {'float32': 'float', 'float64': 'double', 'int32': 'int',
+                 'int64': 'unsigned long long'}.get(out.dtype)
+        if atype is None:
+            raise BuildError(f'scatter_add of {out.dtype}: no atomicAdd for that dtype')
+        itype = _itype(max(out.size, upd.size))
+        zgrid = (_grid(out.size, BLOCK),)
+        self._macro('zero', name=f'{name}_zero', ctype=_ctype(out.dtype), itype=itype,
+                    size=out.size, launch=_fmt({'grid': zgrid, 'block': (BLOCK,)}))
+        self._launch(f'{name}_zero', zgrid, (BLOCK,), [out])
+        grid = (_grid(max(upd.size, 1), BLOCK),)
+        self._macro('scatter_add', name=name, ctype=_ctype(out.dtype), atype=atype, itype=itype,
+                    xtype=_ctype(idx.dtype), outer=_size(out.shape[:axis]), n_idx=idx.size,
+                    axis_len=out.shape[axis], inner=_size(out.shape[axis + 1:]), step=step,
+                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
+        if upd.size:
+            self._launch(name, grid, (BLOCK,), [idx, upd, out], err=True)
+
+    def _emit_arg(self, name, node, better):
+        x = node.inputs[0]
+        out = node.outputs[0]
+        axis = node.attrs['axes'][0]
+        outer, inner = _size(x.shape[:axis]), _size(x.shape[axis + 1:])
+        grid = (_grid(outer * inner, BLOCK),)
+        self._macro('arg_reduce', name=name, ctype=_ctype(x.dtype), itype=_itype(x.size),
+                    outer=outer, axis_len=x.shape[axis], inner=inner, better=better,
+                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
+        self._launch(name, grid, (BLOCK,), [x, out])
+
+    def _emit_argmax(self, name, node, step):
+        if node.inputs[0].shape[node.attrs['axes'][0]] == 0:
+            raise BuildError('argmax of an empty axis')
+        self._emit_arg(name, node, '>')
+
+    def _emit_argmin(self, name, node, step):
+        if node.inputs[0].shape[node.attrs['axes'][0]] == 0:
+            raise BuildError('argmin of an empty axis')
+        self._emit_arg(name, node, '<')
+
+
+def _overlap(plan, graph_values: dict, a: int, b: int) -> bool:
+    """Whether values ``a`` and ``b`` may share memory (both in the arena, ranges meet)."""
+    ka, wa = plan.storage[plan.root(a)]
+    kb, wb = plan.storage[plan.root(b)]
+    if ka != 'arena' or kb != 'arena':
+        return ka == kb and wa == wb and ka in ('input', 'output', 'static')
+    va, vb = graph_values[plan.root(a)], graph_values[plan.root(b)]
+    return wa < wb + vb.size * vb.itemsize and wb < wa + va.size * va.itemsize
+
+
+def fold_gemm_accumulation(graph: Graph, schedule: list, plan) -> list:
+    """``gemm -> t; d = add(t, c)`` becomes ``copy c -> d; gemm(beta=1) -> d``.
+
+    Only where the add is the very next step and the GEMM result's only reader, all
+    shapes agree, ``c`` exists before the GEMM, and ``d``'s storage overlaps neither
+    GEMM operand (the plan may reuse their memory for ``d``). Returns the new schedule.
+    """
+    users = graph.users()
+    values = {v.id: v for v in graph.inputs}
+    for n in graph.nodes:
+        for o in n.outputs:
+            values[o.id] = o
+    graph_outputs = {v.id for v in graph.outputs}
+    defined_before: set = {v.id for v in graph.inputs}
+    new = []
+    k = 0
+    while k < len(schedule):
+        s = schedule[k]
+        nxt = schedule[k + 1] if k + 1 < len(schedule) else None
+        folded = False
+        if s[0] == 'gemm' and s[3] not in graph_outputs and nxt is not None and \
+                nxt[0] == 'kernel':
+            readers = users.get(s[3], [])
+            f = readers[0] if len(readers) == 1 else None
+            if f is not None and f.op == 'fusion' and len(f.inputs) == 2 and \
+                    len(f.outputs) == 1 and tuple(nxt[4]) == tuple(
+                        v.id for v in list(f.inputs) + f.outputs):
+                body = parse(f.attrs['body'])
+                d = f.outputs[0]
+                other = f.inputs[1] if f.inputs[0].id == s[3] else f.inputs[0]
+                if len(body.nodes) == 1 and body.nodes[0].op == 'add' and \
+                        d.dtype in ('float32', 'float64') and other.id != s[3] and \
+                        all(v.shape == d.shape for v in f.inputs) and \
+                        other.id in defined_before and \
+                        not _overlap(plan, values, d.id, s[1]) and \
+                        not _overlap(plan, values, d.id, s[2]) and \
+                        not _overlap(plan, values, d.id, other.id):
+                    new.append(('gemm', s[1], s[2], d.id, s[4], s[5], other.id))
+                    defined_before.update((s[3], d.id))
+                    k += 2
+                    folded = True
+        if not folded:
+            new.append(s)
+            if s[0] == 'kernel':
+                defined_before.update(s[4])
+            elif s[0] == 'gemm':
+                defined_before.add(s[3])
+            k += 1
+    return new
+
+
+# ---------------------------------------------------------------- run time (CuPy)
+_modules: dict = {}
+_modules_lock = threading.Lock()
+
+
+def _module(source: str):
+    """The loaded cupy.RawModule of ``source``: compiled once per process (and device)."""
+    import cupy
+
+    key = (hashlib.sha256(source.encode()).hexdigest(), cupy.cuda.Device().id)
+    with _modules_lock:
+        mod = _modules.get(key)
+        if mod is None:
+            try:
+                mod = cupy.RawModule(code=source, options=NVRTC_OPTIONS)
+                mod.compile()
+            except Exception as e:  # noqa: BLE001 - CuPy's compile errors vary by version
+                raise BuildError(f'NVRTC failed on the generated CUDA source: {e}') from None
+            _modules[key] = mod
+        return mod
+
+
+class CudaProgram:
+    """A built graph: call it with input arrays (CuPy or NumPy), get CuPy output arrays."""
+
+    def __init__(self, graph: Graph, source: str, schedule: list, plan, constants: dict,
+                 stats: dict):
+        self.graph = graph
+        self.source = source
+        self.schedule = schedule
+        self.stats = stats
+        self.check_indices = os.environ.get('TRACEGRAD_CUDA_CHECK_INDICES', '1') != '0'
+        self._plan = plan
+        self._constants = constants
+        self._values = {v.id: v for v in graph.inputs}
+        for n in graph.nodes:
+            for o in n.outputs:
+                self._values[o.id] = o
+        self._loaded = None
+
+    def _load(self):
+        import cupy
+
+        mod = _module(self.source)
+        functions = {s[1]: mod.get_function(s[1]) for s in self.schedule if s[0] == 'kernel'}
+        arena = cupy.empty(max(self._plan.arena_bytes, 1), dtype=cupy.uint8)
+        fixed = {}
+        for vid, (kind, where) in self._plan.storage.items():
+            v = self._values[vid]
+            if kind == 'arena':
+                nbytes = v.size * v.itemsize
+                fixed[vid] = arena[where:where + nbytes].view(v.dtype).reshape(v.shape)
+            elif kind == 'static':
+                fixed[vid] = cupy.asarray(self._constants[vid])
+        err = cupy.zeros(1, dtype=cupy.int32)
+        self._loaded = (cupy, functions, arena, fixed, err)
+        return self._loaded
+
+    def _array(self, env: dict, vid: int):
+        a = env.get(vid)
+        if a is None:
+            root = self._plan.root(vid)
+            v = self._values[vid]
+            a = env[vid] = env[root].reshape(v.shape)
+        return a
+
+    def __call__(self, inputs: list) -> list:
+        cupy, functions, _arena, fixed, err = self._loaded or self._load()
+        specs = self.graph.inputs
+        if len(inputs) != len(specs):
+            raise ValueError(f'compiled graph: expected {len(specs)} inputs, got {len(inputs)}')
+        env = dict(fixed)
+        for k, (a, v) in enumerate(zip(inputs, specs)):
+            a = cupy.ascontiguousarray(cupy.asarray(a, dtype=v.dtype))
+            if a.shape != v.shape:
+                raise ValueError(f'compiled graph: input {k} has shape {a.shape}, '
+                                 f'expected {v.shape}')
+            env[v.id] = a
+        outs = [cupy.empty(v.shape, v.dtype) for v in self.graph.outputs]
+        for vid, (kind, where) in self._plan.storage.items():
+            if kind == 'output':
+                env[vid] = outs[where]
+        used_err = False
+        for s in self.schedule:
+            if s[0] == 'kernel':
+                _, name, grid, block, vids, uses_err = s
+                args = tuple(self._array(env, vid) for vid in vids)
+                if uses_err:
+                    args += (err,)
+                    used_err = True
+                functions[name](grid, block, args)
+            elif s[0] == 'gemm':
+                self._gemm(cupy, env, *s[1:])
+        for k, vid in self._plan.copies:
+            outs[k][...] = self._array(env, vid).reshape(outs[k].shape)
+        if used_err and self.check_indices:
+            step = int(err.get()[0])
+            if step:
+                err.fill(0)
+                node = self.graph.nodes[step - 1]
+                raise IndexError(f'compiled graph: an index is out of range in {node.op} '
+                                 f'(step {step} of {len(self.graph.nodes)})')
+        return outs
+
+    def _gemm(self, cupy, env, a_id, b_id, out_id, transa, transb, beta_from):
+        a, b, out = self._array(env, a_id), self._array(env, b_id), self._array(env, out_id)
+        if beta_from is not None:
+            out[...] = self._array(env, beta_from)
+        if out.size == 0:
+            return
+        if a.shape[-1] * a.shape[-2] == 0 or b.shape[-1] * b.shape[-2] == 0:
+            if beta_from is None:
+                out.fill(0)
+            return
+        if a.ndim == 2 and b.ndim == 2:
+            cupy.cublas.gemm('T' if transa else 'N', 'T' if transb else 'N', a, b, out=out,
+                             alpha=1.0, beta=0.0 if beta_from is None else 1.0)
+            return
+        x = a.swapaxes(-1, -2) if transa else a
+        y = b.swapaxes(-1, -2) if transb else b
+        if beta_from is None:
+            cupy.matmul(x, y, out=out)
+        else:
+            out += cupy.matmul(x, y)
+
+
+def render_source(graph: Graph, *, fused: bool = False, prefix: str = '') -> tuple:
+    """(CUDA source, renderer) of ``graph``; fuses it first unless ``fused``. ``prefix``
+    starts every kernel name (so several graphs can share one translation unit)."""
+    if not fused:
+        graph = fuse(graph)
+    r = _Renderer(graph, prefix)
+    return r.emit(), r
+
+
+def build(graph: Graph, *, fused: bool = False) -> CudaProgram:
+    """Fuse, plan and render ``graph``; kernels compile at the first call (cached)."""
+    t0 = time.perf_counter()
+    if not fused:
+        graph = fuse(graph)
+    try:
+        graph.validate()
+    except IRError as e:
+        raise BuildError(f'the fused graph is invalid: {e}') from None
+    source, renderer = render_source(graph, fused=True)
+    schedule = renderer.schedule
+    if os.environ.get('TRACEGRAD_CUDA_GEMM_BETA', '1') != '0':
+        schedule = fold_gemm_accumulation(graph, schedule, renderer.plan)
+    stats = dict(renderer.stats)
+    stats.update(backend='cuda', build_seconds=time.perf_counter() - t0,
+                 arena_bytes=renderer.plan.arena_bytes,
+                 blas_beta_folds=sum(1 for s in schedule if s[0] == 'gemm' and s[6] is not None))
+    return CudaProgram(graph, source, schedule, renderer.plan, renderer.constants, stats)
+
+
+def nvcc_check(source: str, workdir: str, arch: str = 'sm_90',
+               nvcc: str | None = None) -> tuple:
+    """Compile ``source`` with ``nvcc -arch=<arch> -c``; returns (ok, seconds, stderr)."""
+    import shutil
+    import subprocess
+
+    nvcc = nvcc or shutil.which('nvcc')
+    if not nvcc:
+        raise BuildError('nvcc is not installed')
+    path = os.path.join(workdir, 'tg_' + hashlib.sha256(source.encode()).hexdigest()[:16] + '.cu')
+    with open(path, 'w') as f:
+        f.write(source)
+    t0 = time.perf_counter()
+    proc = subprocess.run([nvcc, f'-arch={arch}', '-std=c++17', '-c', path, '-o',
+                           path[:-3] + '.o'],
+                          check=False, capture_output=True, text=True, timeout=600)
+    return proc.returncode == 0, time.perf_counter() - t0, proc.stderr
+
+
+# ---------------------------------------------------------------- fused linear kernels
+# activation -> (expression of the pre-activation v, derivative expressed through the output y)
+LINEAR_ACTIVATIONS = {
+    'none': ('{0}', '({t})1'),
+    'relu': ('({0} > ({t})0 ? {0} : ({t})0)', '({0} > ({t})0 ? ({t})1 : ({t})0)'),
+}
+# Use the fused linear kernels instead of cuBLAS + generated elementwise kernels only once a
+# GPU benchmark shows they win (benchmarks/gpu_check.sh measures both); pending that run,
+# nothing selects them automatically.
+USE_FUSED_LINEAR = os.environ.get('TRACEGRAD_CUDA_FUSED_LINEAR', '0') == '1'
+
+
+def render_linear_kernels(dtype: str = 'float32', activation: str = 'relu',
+                          prefix: str = '', tile: tuple = (64, 64, 16, 4, 4)) -> str:
+    """CUDA source of the fused linear forward (GEMM + bias + activation epilogue) and
+    backward (activation-gradient mask + bias-grad reduction) kernels for ``dtype``.
+
+    ``tile`` = (BM, BN, BK, TM, TN): block tile and per-thread tile of the forward GEMM.
+    """
+    if dtype not in ('float32', 'float64'):
+        raise BuildError(f'fused linear kernels need float32 or float64, got {dtype}')
+    try:
+        act, grad = LINEAR_ACTIVATIONS[activation]
+    except KeyError:
+        raise BuildError(f'unknown activation {activation!r}; known: '
+                         f'{", ".join(LINEAR_ACTIVATIONS)}') from None
+    bm, bn, bk, tm, tn = tile
+    if bm % tm or bn % tn or (bm // tm) * (bn // tn) > 1024:
+        raise BuildError(f'bad linear tile {tile}')
+    ctype = _ctype(dtype)
+    return render('cuda/program.cu.j2', summary=f'fused linear ({activation}, {dtype})',
+                  kernels=[render('cuda/linear.cu.j2', prefix=prefix, ctype=ctype,
+                                  activation=activation, bm=bm, bn=bn, bk=bk, tm=tm, tn=tn,
+                                  act_expr=act.replace('{t}', ctype).replace('{0}', '{0}'),
+                                  grad_expr=grad.replace('{t}', ctype))])
+
+
+class FusedLinear:
+    """Runs the fused linear kernels on CuPy arrays (for benchmarks and the gpu tests).
+
+    ``forward(x, W, b) -> y``; ``backward(x, W, y, gy) -> (gx, gW, gb)`` with the two
+    GEMMs of the backward on cuBLAS."""
+
+    def __init__(self, dtype: str = 'float32', activation: str = 'relu',
+                 tile: tuple = (64, 64, 16, 4, 4)):
+        self.tile = tile
+        self.source = render_linear_kernels(dtype, activation, tile=tile)
+        self._mod = None
+
+    def _fn(self, name):
+        if self._mod is None:
+            self._mod = _module(self.source)
+        return self._mod.get_function(name)
+
+    def forward(self, x, W, b):
+        import cupy
+
+        M, K = x.shape
+        N = W.shape[0]
+        bm, bn, _, tm, tn = self.tile
+        y = cupy.empty((M, N), x.dtype)
+        self._fn('linear_forward')(((N + bn - 1) // bn, (M + bm - 1) // bm),
+                                   (bn // tn, bm // tm),
+                                   (x, W, b, y, numpy.int32(M), numpy.int32(N), numpy.int32(K)))
+        return y
+
+    def backward(self, x, W, y, gy):
+        import cupy
+
+        M, N = gy.shape
+        gpre = cupy.empty_like(gy)
+        gb = cupy.empty((N,), gy.dtype)
+        self._fn('linear_backward_bias')(((N + 31) // 32,), (32, 8),
+                                         (gy, y, gpre, gb, numpy.int32(M), numpy.int32(N)))
+        gx = cupy.empty((M, W.shape[1]), gy.dtype)
+        gW = cupy.empty(W.shape, gy.dtype)
+        cupy.cublas.gemm('N', 'N', gpre, W, out=gx)
+        cupy.cublas.gemm('T', 'N', gpre, x, out=gW)
+        return gx, gW, gb
