@@ -180,7 +180,7 @@ def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users
                 standalone is False and _absorbable_chain(v, g, group_of, producer)):
             member_ids.add(id(p))
             inner = [body_value(u) for u in p.inputs]
-            bv = body.add(p.op, inner, **p.attrs)
+            bv = _copy_node(body, p, inner)
         else:
             bv = body.input(v.shape, v.dtype)
             leaves.append(v)
@@ -192,7 +192,7 @@ def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users
             inner = [_leaf(body, mapping, leaves, u) for u in n.inputs]
         else:
             inner = [body_value(u) for u in n.inputs]
-        out = body.add(n.op, inner, **n.attrs)
+        out = _copy_node(body, n, inner)
         mapping[n.outputs[0].id] = out
 
     outputs = []
@@ -207,6 +207,18 @@ def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users
     for o in outputs:
         o.producer = node
     return node
+
+
+def _copy_node(body: Graph, node: Node, inputs: list) -> Value:
+    """Append a copy of ``node`` to ``body`` with its attributes as they are: they are
+    normalised already, and normalising twice is not always the identity (a slice
+    normalised to end=-1 would read as 'the last element')."""
+    prim = get_primitive(node.op)
+    copy = Node(node.op, inputs, node.attrs, [])
+    copy.outputs = [body._new_value(shape, dtype, copy)
+                    for shape, dtype in prim.infer(inputs, node.attrs)]
+    body.nodes.append(copy)
+    return copy.outputs[0]
 
 
 def _leaf(body: Graph, mapping: dict, leaves: list, v: Value) -> Value:
