@@ -1,0 +1,167 @@
+"""The CUDA backend on a GPU: every primitive against its reference semantics, the fused
+linear kernels against NumPy, and compiled CUDA training against eager CuPy training.
+
+Every test here is ``@pytest.mark.gpu`` and skips cleanly without CuPy or a CUDA device
+(benchmarks/gpu_check.sh runs them on a GPU machine).
+"""
+import copy
+import os
+import sys
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gpu
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError:
+        pytest.skip('CuPy is not installed')
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip('no CUDA device')
+    except Exception as e:  # noqa: BLE001 - CuPy without a driver raises various errors
+        pytest.skip(f'no usable CUDA device: {e}')
+    return cupy
+
+
+@pytest.fixture(scope='module')
+def cupy():
+    return _cupy()
+
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'kernels'))
+
+
+def _primitive_names():
+    from codegen import all_primitives
+    return [p.name for p in all_primitives()]
+
+
+def _tol(dtype) -> dict:
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return {'rtol': 1e-5, 'atol': 1e-6}   # CUDA's expf/powf are within 2 ulp
+    if dtype == np.float64:
+        return {'rtol': 1e-12, 'atol': 1e-13}
+    return {'rtol': 0, 'atol': 0}
+
+
+@pytest.mark.parametrize('name', _primitive_names())
+def test_primitive_on_cuda(cupy, name):
+    """All cases of tests/kernels/test_primitives.py for ``name``, built with 'cuda'."""
+    from test_primitives import CASES, build_graph, expected
+
+    from codegen.backends import get_backend
+
+    cases = CASES[name]
+    graph, where = build_graph(name, cases)
+    prog = get_backend('cuda').build(graph)
+    with np.errstate(all='ignore'):
+        outs = prog([a.copy() for c in cases for a in c.inputs])
+    for k, case in enumerate(cases):
+        want = expected(name, case)
+        for idx, w in zip(where[k], want):
+            got = outs[idx]
+            assert isinstance(got, cupy.ndarray)
+            got = cupy.asnumpy(got)
+            w = w.astype(graph.outputs[idx].dtype)
+            assert got.shape == w.shape and got.dtype == w.dtype, f'{name}{case}'
+            if w.dtype.kind == 'f':
+                np.testing.assert_allclose(got, w, equal_nan=True, err_msg=f'{name}{case}',
+                                           **_tol(w.dtype))
+            else:
+                np.testing.assert_array_equal(got, w, err_msg=f'{name}{case}')
+
+
+def test_out_of_range_index_raises(cupy):
+    from codegen import Graph
+    from codegen.backends import get_backend
+
+    g = Graph()
+    x = g.input((4, 3), 'float32')
+    i = g.input((2,), 'int32')
+    g.set_outputs([g.add('take', [x, i], axis=0)])
+    prog = get_backend('cuda').build(g)
+    x_np = np.arange(12, dtype=np.float32).reshape(4, 3)
+    out = prog([x_np, np.array([-1, 2], np.int32)])[0]
+    np.testing.assert_array_equal(cupy.asnumpy(out), x_np[[-1, 2]])
+    with pytest.raises(IndexError, match='take'):
+        prog([x_np, np.array([0, 4], np.int32)])
+    prog([x_np, np.array([0, 1], np.int32)])  # the flag was reset
+
+
+@pytest.mark.parametrize('shape', [(100, 784, 100), (7, 5, 3), (1024, 1024, 1000)])
+def test_fused_linear_kernels(cupy, shape):
+    from codegen.backends.cuda import FusedLinear
+
+    m, k, n = shape
+    rng = np.random.RandomState(0)
+    x = rng.randn(m, k).astype(np.float32)
+    W = (rng.randn(n, k) / np.sqrt(k)).astype(np.float32)
+    b = rng.randn(n).astype(np.float32)
+    gy = rng.randn(m, n).astype(np.float32)
+    lin = FusedLinear('float32', 'relu')
+    y = lin.forward(cupy.asarray(x), cupy.asarray(W), cupy.asarray(b))
+    want = np.maximum(x @ W.T + b, 0)
+    np.testing.assert_allclose(cupy.asnumpy(y), want, rtol=1e-4, atol=1e-4)
+    gx, gW, gb = lin.backward(cupy.asarray(x), cupy.asarray(W), y, cupy.asarray(gy))
+    gpre = gy * (want > 0)
+    np.testing.assert_allclose(cupy.asnumpy(gb), gpre.sum(0), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(cupy.asnumpy(gx), gpre @ W, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(cupy.asnumpy(gW), gpre.T @ x, rtol=1e-4, atol=1e-3)
+
+
+def test_compiled_cuda_mlp_training_equals_eager_cupy(cupy):
+    """20 Adam steps of an MNIST-shaped MLP: compiled 'cuda' vs eager CuPy."""
+    import tracegrad
+    import tracegrad.functions as F
+    import tracegrad.links as L
+    from tracegrad import optimizers
+
+    class MLP(tracegrad.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.l1 = L.Linear(784, 100)
+                self.l2 = L.Linear(100, 100)
+                self.l3 = L.Linear(100, 10)
+
+        def forward(self, x):
+            return self.l3(F.relu(self.l2(F.relu(self.l1(x)))))
+
+    np.random.seed(0)
+    model_c = L.Classifier(MLP())
+    model_e = copy.deepcopy(model_c)
+    model_c.to_device('@cupy:0')
+    model_e.to_device('@cupy:0')
+    opt_c = optimizers.Adam().setup(model_c)
+    opt_e = optimizers.Adam().setup(model_e)
+
+    @tracegrad.compile(backend='cuda')
+    def step(x, t):
+        loss = model_c(x, t)
+        model_c.cleargrads()
+        loss.backward()
+        opt_c.update()
+        return loss
+
+    rng = np.random.RandomState(1)
+    for i in range(20):
+        x = cupy.asarray(rng.rand(100, 784).astype(np.float32))
+        t = cupy.asarray(rng.randint(0, 10, 100).astype(np.int32))
+        loss_c = step(x, t)
+        loss_e = model_e(x, t)
+        model_e.cleargrads()
+        loss_e.backward()
+        opt_e.update()
+        np.testing.assert_allclose(cupy.asnumpy(getattr(loss_c, 'array', loss_c)),
+                                   cupy.asnumpy(loss_e.array), rtol=1e-4, atol=1e-5,
+                                   err_msg=f'loss at step {i}')
+    for (name, pc), (_, pe) in zip(sorted(model_c.namedparams()), sorted(model_e.namedparams())):
+        assert isinstance(pc.array, cupy.ndarray), name
+        np.testing.assert_allclose(cupy.asnumpy(pc.array), cupy.asnumpy(pe.array),
+                                   rtol=1e-3, atol=1e-5, err_msg=name)
