@@ -1,0 +1,269 @@
+"""The elementwise fusion pass on hand-built graphs.
+
+Each pattern checks the structure fuse() leaves (how many nodes, which ops sit in
+which fusion body, what the bodies read) and that the fused graph computes what
+the original does, with the reference interpreter and with the C backend.
+"""
+import numpy as np
+import pytest
+
+from codegen import Graph, interpreter, parse
+from codegen.backends import get_backend
+from codegen.passes.fuse import fuse
+
+FLOATS = ['float32', 'float64']
+
+
+def inputs_for(graph, seed=0):
+    rng = np.random.RandomState(seed)
+    out = []
+    for v in graph.inputs:
+        if v.dtype == 'bool':
+            out.append(rng.uniform(size=v.shape) > 0.5)
+        elif np.dtype(v.dtype).kind in 'iu':
+            out.append(rng.randint(0, 3, v.shape).astype(v.dtype))
+        else:
+            out.append(rng.uniform(-2, 2, v.shape).astype(v.dtype))
+    return out
+
+
+def fused(graph):
+    """(original, fused copy): fuse() runs on a copy and leaves a valid graph."""
+    g = fuse(parse(graph.to_text()))
+    g.validate()
+    assert [v.id for v in g.inputs] == [v.id for v in graph.inputs]
+    assert [(v.shape, v.dtype) for v in g.outputs] == [(v.shape, v.dtype) for v in graph.outputs]
+    return g
+
+
+def assert_same(graph, g, c=True):
+    """The fused graph computes what the original does (interpreter; and C when asked)."""
+    xs = inputs_for(graph)
+    want = interpreter.run(graph, xs)
+    tol = {'rtol': 1e-5, 'atol': 1e-6} if graph.outputs[0].dtype == 'float32' else \
+        {'rtol': 1e-12, 'atol': 1e-12}
+    for w, got in zip(want, interpreter.run(g, xs)):
+        np.testing.assert_allclose(got, w, **tol)
+    if c:
+        prog = get_backend('c').build(parse(graph.to_text()))
+        for w, got in zip(want, prog(xs)):
+            np.testing.assert_allclose(got, w, **tol)
+
+
+def bodies(g):
+    return [parse(n.attrs['body']) for n in g.nodes if n.op == 'fusion']
+
+
+def ops(body):
+    return sorted(n.op for n in body.nodes)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_elementwise_chain_is_one_fusion(dtype):
+    g = Graph()
+    x = g.input((7, 13), dtype)
+    y = g.input((7, 13), dtype)
+    h = g.add('exp', [x])
+    h = g.add('mul', [h, y])
+    h = g.add('add', [h, x])
+    h = g.add('tanh', [h])
+    g.set_outputs([h])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion']
+    assert ops(bodies(f)[0]) == ['add', 'exp', 'mul', 'tanh']
+    assert [v.id for v in f.nodes[0].inputs] == [x.id, y.id]  # each input read once
+    assert_same(g, f)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_reindexing_absorbed_as_strided_reads(dtype):
+    """broadcast_to, transpose and slice feeding a group become reads of the raw inputs."""
+    g = Graph()
+    a = g.input((3, 4), dtype)
+    b = g.input((4,), dtype)
+    t = g.input((4, 3), dtype)
+    s = g.input((7, 4), dtype)
+    bb = g.add('broadcast_to', [b], shape=(3, 4))
+    tt = g.add('transpose', [t], axes=(1, 0))
+    ss = g.add('slice', [s], begin=(6, 0), end=(None, 4), step=(-3, 1))
+    h = g.add('add', [a, bb])
+    h = g.add('mul', [h, tt])
+    h = g.add('sub', [h, ss])
+    g.set_outputs([h])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion']
+    assert {v.id for v in f.nodes[0].inputs} == {a.id, b.id, t.id, s.id}
+    assert ops(bodies(f)[0]) == ['add', 'broadcast_to', 'mul', 'slice', 'sub', 'transpose']
+    assert_same(g, f)
+
+
+def test_reindexing_read_outside_is_materialised():
+    """A transpose that is also a graph output gets a group of its own."""
+    g = Graph()
+    x = g.input((3, 5), 'float32')
+    tt = g.add('transpose', [x], axes=(1, 0))
+    e = g.add('exp', [tt])
+    g.set_outputs([e, tt])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion', 'fusion']
+    assert_same(g, f)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_softmax_max_and_sum_in_different_groups(dtype):
+    g = Graph()
+    x = g.input((7, 13), dtype)
+    m = g.add('max', [x], axes=(1,), keepdims=True)
+    e = g.add('exp', [g.add('sub', [x, m])])
+    s = g.add('sum', [e], axes=(1,), keepdims=True)
+    y = g.add('div', [e, s])
+    g.set_outputs([y])
+    f = fused(g)
+    assert all(n.op == 'fusion' for n in f.nodes)
+    bs = bodies(f)
+    # a reduction's result is complete only after its loop: max cannot feed sum in one group
+    assert not any({'max', 'sum'} <= set(ops(b)) for b in bs)
+    # the elementwise work sits with the reductions: no group of its own for sub/exp
+    assert any(ops(b) == ['exp', 'sub', 'sum'] for b in bs)
+    assert 2 <= len(f.nodes) <= 3
+    assert_same(g, f)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_bias_grad_reduction_with_relu_mask_is_one_pass(dtype):
+    """Backward of relu(x W^T + b): gy * (h > 0), and its sum over the batch (the bias
+    grad), computed in one loop; the masked grad also feeds the GEMM for gW."""
+    g = Graph()
+    gy = g.input((32, 10), dtype)
+    h = g.input((32, 10), dtype)
+    x = g.input((32, 7), dtype)
+    zero = g.add('fill', [], shape=(), value=0.0, dtype=dtype)
+    mask = g.add('cast', [g.add('gt', [h, zero])], dtype=dtype)
+    gh = g.add('mul', [gy, mask])
+    gb = g.add('sum', [gh], axes=(0,), keepdims=False)
+    gw = g.add('matmul', [gh, x], transa=True, transb=False)
+    g.set_outputs([gw, gb])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion', 'matmul']
+    (b,) = bodies(f)
+    assert ops(b) == ['cast', 'fill', 'gt', 'mul', 'sum']
+    assert len(f.nodes[0].outputs) == 2  # the masked grad (for the GEMM) and the bias grad
+    assert_same(g, f)
+
+
+def test_multiple_outputs():
+    """Every value of a group that is used outside it is an output of the fusion node."""
+    g = Graph()
+    x = g.input((5, 3), 'float64')
+    a = g.add('exp', [x])
+    b = g.add('log1p', [a])
+    c = g.add('mul', [a, b])
+    d = g.add('sum', [c], axes=(1,))
+    g.set_outputs([c, a, d, b])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion']
+    assert len(f.nodes[0].outputs) == 4
+    assert_same(g, f)
+
+
+def test_diamond_through_matmul_stays_split():
+    """exp -> matmul -> add(exp, matmul): merging add into exp's group would make a cycle
+    (the group would need the GEMM's result, which needs the group)."""
+    g = Graph()
+    x = g.input((4, 4), 'float32')
+    w = g.input((4, 4), 'float32')
+    e = g.add('exp', [x])
+    m = g.add('matmul', [e, w])
+    y = g.add('add', [e, m])
+    g.set_outputs([y])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion', 'matmul', 'fusion']
+    first, second = bodies(f)
+    assert ops(first) == ['exp'] and ops(second) == ['add']
+    assert_same(g, f)
+
+
+def test_diamond_of_elementwise():
+    g = Graph()
+    x = g.input((6,), 'float32')
+    a = g.add('exp', [x])
+    b = g.add('cos', [a])
+    c = g.add('sin', [a])
+    y = g.add('add', [b, c])
+    g.set_outputs([y])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion']
+    assert_same(g, f)
+
+
+def test_siblings_on_one_input():
+    """sin(x) and exp(x) both read only the input x. Today the second one starts a group of
+    its own (groups grow along producer->user edges), so this costs at most two loops."""
+    g = Graph()
+    x = g.input((6,), 'float32')
+    a = g.add('exp', [x])
+    b = g.add('sin', [x])
+    c = g.add('cos', [a])
+    y = g.add('add', [b, c])
+    g.set_outputs([y])
+    f = fused(g)
+    assert [n.op for n in f.nodes] in (['fusion'], ['fusion', 'fusion'])
+    assert_same(g, f)
+
+
+def test_reduction_result_not_read_in_its_own_group():
+    """A group's reduction tail is complete only after the loop; its readers go elsewhere."""
+    g = Graph()
+    x = g.input((3, 5), 'float32')
+    e = g.add('exp', [x])
+    s = g.add('sum', [e], axes=(0, 1), keepdims=False)
+    y = g.add('mul', [e, s])
+    g.set_outputs([y])
+    f = fused(g)
+    assert len(f.nodes) == 2
+    for b in bodies(f):
+        sums = [n.outputs[0].id for n in b.nodes if n.op == 'sum']
+        assert not any(v.id in sums for n in b.nodes for v in n.inputs)
+    assert_same(g, f)
+
+
+def test_different_shapes_make_different_groups():
+    g = Graph()
+    x = g.input((3, 5), 'float32')
+    y = g.input((5,), 'float32')
+    a = g.add('exp', [y])          # over (5,)
+    b = g.add('mul', [x, a])       # over (3, 5)
+    g.set_outputs([b])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion', 'fusion']
+    assert_same(g, f)
+
+
+def test_lone_nodes_wrapped_so_backends_see_few_ops():
+    """After fuse, elementwise/reduction/fill/re-indexing nodes only appear in bodies."""
+    g = Graph()
+    x = g.input((3, 5), 'float32')
+    w = g.input((5, 2), 'float32')
+    idx = g.input((2,), 'int32')
+    s = g.add('max', [x], axes=(1,))
+    t = g.add('transpose', [x], axes=(1, 0))
+    m = g.add('matmul', [x, w])
+    r = g.add('reshape', [m], shape=(6,))
+    k = g.add('take', [x, idx], axis=0)
+    i = g.add('iota', [], shape=(2, 2), axis=0, dtype='float32')
+    g.set_outputs([s, t, r, k, i])
+    f = fused(g)
+    assert sorted(n.op for n in f.nodes) == ['fusion', 'fusion', 'fusion', 'matmul', 'reshape',
+                                             'take']
+    assert_same(g, f)
+
+
+def test_fuse_is_deterministic():
+    def make():
+        g = Graph()
+        x = g.input((7, 13), 'float32')
+        m = g.add('max', [x], axes=(1,), keepdims=True)
+        e = g.add('exp', [g.add('sub', [x, m])])
+        g.set_outputs([g.add('div', [e, g.add('sum', [e], axes=(1,), keepdims=True)])])
+        return g
+    assert fuse(make()).to_text() == fuse(make()).to_text()
