@@ -237,9 +237,9 @@ class _FusionEmitter:
 
 
 class _Renderer:
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, donate: Optional[dict] = None):
         self.graph = graph
-        self.plan = plan_buffers(graph)
+        self.plan = plan_buffers(graph, donate)
         self.kernels: list = []
         self.body: list = []
         self.constants: list = []
@@ -439,8 +439,11 @@ class _Renderer:
 class CProgram:
     """A built graph: call it with input arrays, get output arrays."""
 
-    def __init__(self, graph: Graph, source: str, lib, ffi, arena_bytes: int, stats: dict):
+    def __init__(self, graph: Graph, source: str, lib, ffi, arena_bytes: int, stats: dict,
+                 donated: Optional[dict] = None):
         self.graph = graph
+        # output index -> input index it is computed into (the caller's array is updated)
+        self.donated = dict(donated or {})
         self.source = source
         self.stats = stats
         self._lib = lib
@@ -470,8 +473,9 @@ class CProgram:
             ptrs[k] = a.ctypes.data
         outs = []
         base = len(specs)
+        donated = self.donated
         for k, (shape, dtype) in enumerate(self._out_specs):
-            o = numpy.empty(shape, dtype)
+            o = keep[donated[k]] if k in donated else numpy.empty(shape, dtype)
             outs.append(o)
             ptrs[base + k] = o.ctypes.data
         status = self._lib.tg_run(self._arena_ptr, self._ptrs_c)
@@ -482,13 +486,18 @@ class CProgram:
         return outs
 
 
-def render_source(graph: Graph) -> tuple[str, _Renderer]:
-    r = _Renderer(graph)
+def render_source(graph: Graph, donate: Optional[dict] = None) -> tuple[str, _Renderer]:
+    r = _Renderer(graph, donate)
     return r.emit(), r
 
 
-def build(graph: Graph, *, fused: bool = False) -> CProgram:
-    """Fuse, plan, render, compile (cached) and load ``graph``."""
+def build(graph: Graph, *, fused: bool = False, donate: Optional[dict] = None) -> CProgram:
+    """Fuse, plan, render, compile (cached) and load ``graph``.
+
+    ``donate`` maps output indices to input indices whose arrays may be updated in
+    place instead (state written back: parameters, optimizer moments); the
+    program's ``donated`` says which were, and returns those inputs as outputs.
+    """
     t0 = time.perf_counter()
     if not fused:
         graph = fuse(graph)
@@ -496,9 +505,11 @@ def build(graph: Graph, *, fused: bool = False) -> CProgram:
         graph.validate()
     except IRError as e:
         raise BuildError(f'the fused graph is invalid: {e}') from None
-    source, renderer = render_source(graph)
+    source, renderer = render_source(graph, donate)
     lib, ffi, hit = cache.load_or_build(source)
     stats = dict(renderer.stats)
     stats.update(backend='c', cache_hit=hit, build_seconds=time.perf_counter() - t0,
                  arena_bytes=renderer.plan.arena_bytes)
-    return CProgram(graph, source, lib, ffi, renderer.plan.arena_bytes, stats)
+    stats['donated_outputs'] = len(renderer.plan.donated)
+    return CProgram(graph, source, lib, ffi, renderer.plan.arena_bytes, stats,
+                    renderer.plan.donated)

@@ -10,6 +10,7 @@ class ReferenceProgram:
         self.graph = graph
         self.source = graph.to_text()
         self.stats = {'backend': 'reference', 'nodes': len(graph.nodes)}
+        self.donated: dict = {}
 
     def __call__(self, inputs: list) -> list:
         outs = interpreter.run(self.graph, inputs)
@@ -23,5 +24,6 @@ class ReferenceProgram:
         return outs
 
 
-def build(graph: Graph) -> ReferenceProgram:
+def build(graph: Graph, donate: dict | None = None) -> ReferenceProgram:
+    """The interpreter never updates inputs in place (``donate`` is accepted and ignored)."""
     return ReferenceProgram(graph)

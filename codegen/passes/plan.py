@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from codegen.ir import Graph
+from codegen.primitives import ELEMENTWISE as _ELEMENTWISE
 
 ALIGN = 64
 
@@ -24,6 +25,8 @@ class Plan:
     # outputs whose value lives elsewhere (an input, a constant, another output,
     # an alias): the generated code copies them into the output at the end
     copies: list = field(default_factory=list)   # (output index, source value id)
+    # outputs computed in place into an input's buffer: output index -> input index
+    donated: dict = field(default_factory=dict)
 
     def root(self, vid: int) -> int:
         kind, ref = self.storage[vid]
@@ -37,12 +40,62 @@ def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def plan(graph: Graph) -> Plan:
-    """Assign storage to every value of ``graph`` (nodes in execution order)."""
+def donatable(graph: Graph, out_index: int, in_index: int) -> bool:
+    """Can output ``out_index`` be computed into the buffer of input ``in_index``?
+
+    True when the output is made by a fusion node that reads the input only
+    elementwise at the very index it writes (no broadcast, no re-indexing), and
+    nothing after that node reads the input or an alias of it. Then updating the
+    input in place (a parameter's SGD step, an optimizer's moment) is safe.
+    """
+    from codegen.ir import parse
+
+    out, inp = graph.outputs[out_index], graph.inputs[in_index]
+    node = out.producer
+    if node is None or node.op != 'fusion' or out.shape != inp.shape or out.dtype != inp.dtype:
+        return False
+    if inp in graph.outputs:
+        return False
+    position = graph.nodes.index(node)
+    aliases = {inp.id}
+    for n in graph.nodes:
+        if n.op == 'reshape' and n.inputs[0].id in aliases:
+            aliases.add(n.outputs[0].id)
+    for n in graph.nodes[position + 1:]:
+        if any(v.id in aliases for v in n.inputs):
+            return False
+    if any(v.id in aliases - {inp.id} for v in node.inputs):
+        return False
+    body = parse(node.attrs['body'])
+    leaves = [b for v, b in zip(node.inputs, body.inputs) if v.id == inp.id]
+    for leaf in leaves:
+        if leaf.shape != out.shape:
+            return False
+        for n in body.nodes:
+            if leaf in n.inputs and (n.op not in _ELEMENTWISE or n.outputs[0].shape != out.shape):
+                return False
+    return True
+
+
+def plan(graph: Graph, donate: dict | None = None) -> Plan:
+    """Assign storage to every value of ``graph`` (nodes in execution order).
+
+    ``donate`` maps output indices to input indices whose buffers they may reuse
+    (see :func:`donatable`); the honoured ones are in ``Plan.donated``.
+    """
     p = Plan()
     for k, v in enumerate(graph.inputs):
         p.storage[v.id] = ('input', k)
     output_slot: dict = {}
+    taken: set = set()
+    for out_index, in_index in sorted((donate or {}).items()):
+        v = graph.outputs[out_index]
+        if in_index in taken or graph.outputs.index(v) != out_index or \
+                not donatable(graph, out_index, in_index):
+            continue
+        taken.add(in_index)
+        p.donated[out_index] = in_index
+        output_slot[v.id] = ('donated', in_index)
     for k, v in enumerate(graph.outputs):
         if v.id in output_slot or v.id in p.storage:
             continue  # an input, or listed twice: copied at the end
@@ -51,7 +104,7 @@ def plan(graph: Graph) -> Plan:
             continue  # lives elsewhere: copied at the end
         output_slot[v.id] = k
     for k, v in enumerate(graph.outputs):
-        if output_slot.get(v.id) != k:
+        if output_slot.get(v.id) != k and p.donated.get(k) is None:
             p.copies.append((k, v.id))
 
     last_use: dict = {}
@@ -109,7 +162,9 @@ def plan(graph: Graph) -> Plan:
     for i, node in enumerate(graph.nodes):
         for o in node.outputs:
             if o.id in output_slot:
-                p.storage[o.id] = ('output', output_slot[o.id])
+                slot = output_slot[o.id]
+                p.storage[o.id] = ('input', slot[1]) if isinstance(slot, tuple) else \
+                    ('output', slot)
             elif node.op == 'reshape':
                 p.storage[o.id] = ('alias', node.inputs[0].id)
             elif node.op == 'constant':

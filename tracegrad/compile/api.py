@@ -219,7 +219,13 @@ class CompiledFunction:
         if program is None:
             from codegen.backends import get_backend
 
-            program = self._programs[text] = get_backend(self.backend).build(graph)
+            # State written back (parameters, moments, statistics) may be updated in place
+            # by the program when nothing reads the old value afterwards.
+            position = {v.name: i for i, v in enumerate(graph.inputs)}
+            donate = {index: position[s.name] for s, index in written
+                      if index is not None and s.kind == 'array' and s.name in position}
+            program = self._programs[text] = get_backend(self.backend).build(graph,
+                                                                               donate=donate)
         seconds = time.perf_counter() - t0
         self.stats['traces'] += 1
         logger.debug('%s: traced %d nodes in %.3f s', self.name, len(graph.nodes), seconds)
@@ -240,9 +246,11 @@ class CompiledFunction:
             else:
                 feeds.append(draws[what])
         outs = spec.program(feeds)
-        # An output may be a fed array itself; copy it before anything is overwritten.
+        # An output may be a fed array itself; copy it before anything is overwritten
+        # (unless the program updated that array in place on purpose: a donated output).
         fed = {id(a) for a in feeds}
-        outs = [o.copy() if id(o) in fed else o for o in outs]
+        donated = spec.program.donated
+        outs = [o.copy() if id(o) in fed and k not in donated else o for k, o in enumerate(outs)]
         for s, index in spec.written:
             if index is None:
                 s.set(None)
@@ -254,6 +262,8 @@ class CompiledFunction:
                 s.set(outs[index].item())
             else:
                 current = s.get()
+                if current is outs[index]:
+                    continue  # updated in place by the program
                 if isinstance(current, numpy.ndarray) and current.shape == outs[index].shape \
                         and current.dtype == outs[index].dtype and current.flags.writeable:
                     numpy.copyto(current, outs[index])  # keep aliases, as eager in-place updates
