@@ -224,8 +224,14 @@ class CompiledFunction:
             position = {v.name: i for i, v in enumerate(graph.inputs)}
             donate = {index: position[s.name] for s, index in written
                       if index is not None and s.kind == 'array' and s.name in position}
-            program = self._programs[text] = get_backend(self.backend).build(graph,
-                                                                               donate=donate)
+            from codegen.cache import BuildError
+
+            try:
+                program = get_backend(self.backend).build(graph, donate=donate)
+            except BuildError as e:  # no compiler, or something the backend cannot lower
+                raise CompileError(f'{self.name}: the {self.backend} backend cannot build the '
+                                   f'traced step: {e}') from e
+            self._programs[text] = program
         seconds = time.perf_counter() - t0
         self.stats['traces'] += 1
         logger.debug('%s: traced %d nodes in %.3f s', self.name, len(graph.nodes), seconds)
