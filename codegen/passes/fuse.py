@@ -22,7 +22,7 @@ TAIL_REDUCTIONS = frozenset({'sum', 'max', 'min'})
 
 
 class _Group:
-    __slots__ = ('id', 'shape', 'nodes', 'tails', 'axes')
+    __slots__ = ('id', 'shape', 'nodes', 'tails', 'axes', 'feeds')
 
     def __init__(self, gid: int, shape: tuple):
         self.id = gid
@@ -30,6 +30,7 @@ class _Group:
         self.nodes: list = []
         self.tails: set = set()   # ids of reduction outputs (complete only after the loop)
         self.axes = None          # the reduced axes of the group's reductions
+        self.feeds: set = set()   # ids of the groups whose values its nodes read
 
 
 def _groupable(node: Node) -> bool:
@@ -40,11 +41,20 @@ def fuse(graph: Graph) -> Graph:
     """Replace groups of elementwise nodes (and their reduction tails) by fusion nodes."""
     producer = {o.id: n for n in graph.nodes for o in n.outputs}
     group_of: dict = {}       # node id -> _Group
-    depends: dict = {}        # value id -> frozenset of group ids it depends on
+    depends: dict = {}        # value id -> frozenset of the nearest group ids upstream of it
     groups: list = []
 
-    def deps(v: Value) -> frozenset:
-        return depends.get(v.id, frozenset())
+    def deps(v: Value) -> set:
+        """Every group v depends on. Computed when asked, through each group's feeds:
+        groups grow, and a group that later reads another group's value makes everything
+        downstream of it depend on that group too (else two groups could feed each other)."""
+        todo, seen = list(depends.get(v.id, ())), set()
+        while todo:
+            gid = todo.pop()
+            if gid not in seen:
+                seen.add(gid)
+                todo.extend(groups[gid].feeds)
+        return seen
 
     def in_group(v: Value, g: _Group) -> bool:
         p = producer.get(v.id)
@@ -99,9 +109,12 @@ def fuse(graph: Graph) -> Graph:
             group.tails.add(node.outputs[0].id)
         if group is not None:
             group_of[id(node)] = group
-        d = frozenset().union(*(deps(v) for v in node.inputs)) if node.inputs else frozenset()
-        if group is not None:
-            d = d | {group.id}
+            for v in node.inputs:
+                group.feeds.update(depends.get(v.id, ()))
+            group.feeds.discard(group.id)
+            d = frozenset({group.id})
+        else:
+            d = frozenset().union(*(depends.get(v.id, frozenset()) for v in node.inputs))
         for o in node.outputs:
             depends[o.id] = d
 
