@@ -267,3 +267,20 @@ def test_fuse_is_deterministic():
         g.set_outputs([g.add('div', [e, g.add('sum', [e], axes=(1,), keepdims=True)])])
         return g
     assert fuse(make()).to_text() == fuse(make()).to_text()
+
+
+def test_groups_that_grow_cannot_feed_each_other():
+    """Group A = {maximum, neg, maximum(., B's value)} comes to read group B; then B must not
+    take a node reading A's value, though that value was made before A read B
+    (a regression: dependencies were frozen when a value was made -> a cycle)."""
+    g = Graph()
+    x0 = g.input((6,), 'float64')
+    x1 = g.input((6,), 'float64')
+    m = g.add('maximum', [x0, x1])            # A
+    s = g.add('sin', [g.add('tanh', [x0])])   # B
+    a = g.add('maximum', [g.add('neg', [m]), g.add('neg', [s])])  # A, reading B
+    b = g.add('maximum', [s, m])              # reads A and B: cannot be in B, joins A
+    g.set_outputs([a, b])
+    f = fused(g)
+    assert len(f.nodes) == 2
+    assert_same(g, f)
