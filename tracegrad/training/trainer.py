@@ -135,7 +135,11 @@ class Trainer:
         # sorted() is stable: equal priorities keep the registration order.
         extensions = sorted(self._extensions.items(), key=lambda item: -item[1].priority)
         self._start_at = time.perf_counter()
-        for _, entry in extensions:
+        # Extensions that restore the trainer's state (snapshot(autoload=True)) are
+        # initialized first, so the others initialize from the restored state.
+        for _, entry in sorted(extensions,
+                               key=lambda item: not getattr(item[1].extension,
+                                                            'restores_state', False)):
             initializer = getattr(entry.extension, 'initialize', None)
             if initializer and not getattr(entry.trigger, 'finished', False):
                 initializer(self)

@@ -30,10 +30,10 @@ class PrintReport(extension.Extension):
     Args:
         entries: the keys to print, in column order.
         log_report: the LogReport or the name it was registered under.
-        out: the stream to print to.
+        out: the stream to print to (``sys.stdout`` at the time of printing when None).
     """
 
-    def __init__(self, entries, log_report='LogReport', out=sys.stdout):
+    def __init__(self, entries, log_report='LogReport', out=None):
         self._entries = list(entries)
         self._log_report = log_report
         self._out = out
@@ -45,7 +45,7 @@ class PrintReport(extension.Extension):
                            for e, w in zip(self._entries, widths)]
 
     def __call__(self, trainer) -> None:
-        out = self._out
+        out = self._out or sys.stdout
         if self._header:
             out.write(self._header)
             self._header = None
@@ -68,7 +68,7 @@ class PrintReport(extension.Extension):
             self._log_report.serialize(serializer['_log_report'])
 
     def _print(self, observation: dict) -> None:
-        out = self._out
+        out = self._out or sys.stdout
         for entry, template, empty in self._templates:
             out.write(template.format(observation[entry]) if entry in observation else empty)
         out.write('\n')

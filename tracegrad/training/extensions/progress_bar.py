@@ -47,12 +47,12 @@ class ProgressBar(extension.Extension):
             trigger's ``get_training_length()`` when None.
         update_interval: redraw every this many iterations.
         bar_length: the width of the bars (Chainer's layout).
-        out: the stream to draw on.
+        out: the stream to draw on (``sys.stdout`` when None).
         use_tqdm: None uses tqdm when it can be imported.
     """
 
     def __init__(self, training_length=None, update_interval: int = 100, bar_length: int = 50,
-                 out=sys.stdout, *, use_tqdm: bool | None = None):
+                 out=None, *, use_tqdm: bool | None = None):
         self._training_length = training_length
         self._update_interval = update_interval
         self._bar_length = bar_length
@@ -67,6 +67,10 @@ class ProgressBar(extension.Extension):
         self._speed = _SpeedMeter()
         self._tqdm_bars = None
         self._status_template = None
+
+    @property
+    def _stream(self):
+        return self._out or sys.stdout
 
     def __call__(self, trainer) -> None:
         if trainer.updater.iteration % self._update_interval == 0:
@@ -83,9 +87,9 @@ class ProgressBar(extension.Extension):
                 bar.close()
             self._tqdm_bars = None
         elif not self._use_tqdm:
-            self._out.write('\x1b[J')
-            if hasattr(self._out, 'flush'):
-                self._out.flush()
+            self._stream.write('\x1b[J')
+            if hasattr(self._stream, 'flush'):
+                self._stream.flush()
 
     def get_lines(self, trainer) -> list[str]:
         """The lines of Chainer's layout for the current state."""
@@ -109,7 +113,7 @@ class ProgressBar(extension.Extension):
         ]
 
     def _draw_lines(self, trainer) -> None:
-        out = self._out
+        out = self._stream
         out.write('\x1b[J')
         lines = self.get_lines(trainer)
         for line in lines:
@@ -125,7 +129,7 @@ class ProgressBar(extension.Extension):
         length, unit = self._training_length
         if self._tqdm_bars is None:
             self._tqdm_bars = (tqdm.tqdm(
-                total=length, unit=unit, file=self._out, dynamic_ncols=True,
+                total=length, unit=unit, file=self._stream, dynamic_ncols=True,
                 bar_format=('{l_bar}{bar}| {n:.2f}/{total} ' + unit
                             + 's [{elapsed}<{remaining}{postfix}]')),)
         (bar,) = self._tqdm_bars

@@ -59,6 +59,11 @@ class _Snapshot(extension.Extension):
         self.n_retains = n_retains
         self.autoload = autoload
 
+    @property
+    def restores_state(self) -> bool:
+        """True with autoload: the Trainer initializes this extension first."""
+        return self.autoload and self._target is None
+
     def initialize(self, trainer) -> None:
         target = trainer if self._target is None else self._target
         outdir = trainer.out

@@ -1,0 +1,78 @@
+"""The examples run, learn, and resume from their snapshots."""
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), '..', '..', 'examples')
+
+
+def load_example(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, name + '.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def final_accuracy(trainer):
+    return trainer.get_extension('LogReport').log[-1]['validation/main/accuracy']
+
+
+@pytest.mark.slow  # about 10 s on an idle 2-core machine, 30 s under load; runs in CI
+def test_train_mnist_reaches_97_percent_on_the_digits(tmp_path, capsys):
+    """The Done-when of the training issue, with the example's default settings
+    (20 epochs, 100 units, batch 32): about 5-10 s of training on 2 cores."""
+    trainer, _ = load_example('train_mnist').main(
+        ['--dataset', 'digits', '--out', str(tmp_path)])
+    assert final_accuracy(trainer) >= 0.97
+    out = capsys.readouterr().out
+    assert 'validation/main/accuracy' in out and 'final validation accuracy' in out
+    files = set(os.listdir(tmp_path))
+    assert {'log', 'cg.dot'} <= files
+    assert [n for n in files if n.startswith('snapshot_iter_')] == ['snapshot_iter_899']
+    if load_example('train_mnist').extensions.PlotReport.available():
+        assert {'loss.png', 'accuracy.png'} <= files
+
+
+def _params(model):
+    return {name: p.array.copy() for name, p in model.namedparams()}
+
+
+def test_train_mnist_stopped_and_resumed_equals_uninterrupted(tmp_path):
+    example = load_example('train_mnist')
+    common = ['--dataset', 'digits', '--unit', '16', '--batchsize', '100', '--frequency', '1',
+              '--quiet', '--noplot']
+    _, full = example.main(common + ['--epoch', '3', '--out', str(tmp_path / 'full')])
+    example.main(common + ['--epoch', '2', '--out', str(tmp_path / 'part')])
+    trainer, resumed = example.main(common + ['--epoch', '3', '--autoload',
+                                              '--out', str(tmp_path / 'part')])
+    assert [e['epoch'] for e in trainer.get_extension('LogReport').log] == [1, 2, 3]
+    a, b = _params(full), _params(resumed)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    # --resume with an explicit file gives the same.
+    snapshot = [n for n in os.listdir(tmp_path / 'part') if n.startswith('snapshot_iter_')]
+    assert snapshot == ['snapshot_iter_44']
+
+
+def test_train_mnist_compile_flag(tmp_path):
+    """--compile runs the steps through tracegrad.compile (the reference backend here, so
+    the test does not depend on a C compiler)."""
+    example = load_example('train_mnist')
+    args = ['--dataset', 'digits', '--unit', '16', '--epoch', '1', '--quiet', '--noplot',
+            '--out', str(tmp_path)]
+    compiled_trainer, compiled = example.main(args + ['--compile', 'reference'])
+    assert compiled_trainer.updater._compiled_step.stats['cache_hits'] > 0
+    eager_trainer, eager = example.main(args)
+    assert final_accuracy(compiled_trainer) == pytest.approx(final_accuracy(eager_trainer))
+    a, b = _params(eager), _params(compiled)
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+def test_train_cnn_learns(tmp_path):
+    trainer, model = load_example('train_cnn').main(['--epoch', '1', '--quiet',
+                                                     '--out', str(tmp_path)])
+    assert final_accuracy(trainer) > 0.8
+    assert model.predictor.bn1.avg_mean.any()  # batch statistics were collected
