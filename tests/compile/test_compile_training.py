@@ -34,7 +34,7 @@ class CNN(tracegrad.Chain):
     def __init__(self, n_out=3):
         super().__init__()
         with self.init_scope():
-            self.conv = L.Convolution2D(2, 4, ksize=3, pad=1)
+            self.conv = L.Convolution2D(2, 4, ksize=3, pad=1, nobias=True)  # BN follows
             self.bn = L.BatchNormalization(4)
             self.fc = L.Linear(4 * 3 * 3, n_out)
 

@@ -213,7 +213,7 @@ class CompiledFunction:
         feeds, read_checks = _prune_inputs(graph, slots, slot_inputs, ctx.random_inputs)
         from codegen.passes import optimize
 
-        graph = optimize(graph)
+        graph = _renumber(optimize(graph))
         text = graph.to_text()
         program = self._programs.get(text)
         if program is None:
@@ -304,6 +304,7 @@ def _collect_outputs(result, slots, slot_inputs, originals, snapshot, recorder, 
         s.set(value)
     outputs, tree = _flatten_result(result)
     written = []
+    attr_writes = [(s, value) for s, value in result_attrs]
     for s, t_in in zip(slots, slot_inputs):
         final = s.get()
         if final is None:
@@ -316,9 +317,14 @@ def _collect_outputs(result, slots, slot_inputs, originals, snapshot, recorder, 
         if s.kind in ('hyper', 'counter'):
             if not (isinstance(final, TracerArray) and final.ndim == 0):
                 raise CompileError(f'compile: {s.name} was set to {final!r}; expected a number')
+        if s.kind in ('attr', 'attr_array'):
+            attr_writes.append((s, final))
+            continue
         written.append((s, len(outputs)))
         outputs.append(t_final.value)
-    for s, value in result_attrs:
+    # Attributes last and by name, whether they held arrays before the call or not, so
+    # that the graphs of the first and later calls read the same.
+    for s, value in sorted(attr_writes, key=lambda entry: entry[0].name):
         written.append((s, len(outputs)))
         outputs.append(as_tracer(value).value)
     reports = []
@@ -329,6 +335,19 @@ def _collect_outputs(result, slots, slot_inputs, originals, snapshot, recorder, 
             outputs.append(as_tracer(v).value)
         reports.append((observer, entry))
     return outputs, tree, written, reports
+
+
+def _renumber(graph):
+    """Number values in order, so equal graphs traced from different states read the same
+    (and share one built program, and the backend's cache entry)."""
+    n = 0
+    for v in graph.inputs:
+        v.id, n = n, n + 1
+    for node in graph.nodes:
+        for v in node.outputs:
+            v.id, n = n, n + 1
+    graph._next_id = n
+    return graph
 
 
 def _prune_inputs(graph, slots, slot_inputs, random_inputs) -> tuple[list, list]:

@@ -745,6 +745,7 @@ class _TracerNumpy:
     """The array namespace of tracer arrays (``xp`` while tracing)."""
 
     __name__ = 'tracegrad.tracer_numpy'
+    takes_numpy = True  # NumPy arrays combine with traced ones (they become constants)
     random = _TracerRandom()
     newaxis = None
 
