@@ -241,6 +241,9 @@ def _check_same_device(func: FunctionNode, in_data: tuple) -> None:
     from tracegrad.backend import get_device_from_array
 
     modules = {get_array_module(a) for a in in_data}
+    others = modules - {numpy}
+    if len(others) == 1 and getattr(next(iter(others)), 'takes_numpy', False):
+        return  # NumPy arrays beside traced arrays become constants of the traced graph
     if len(modules) > 1:
         devices = ', '.join(f'input {i}: {get_device_from_array(a)}' for i, a in enumerate(in_data))
         raise TypeError(f'{func.label}: inputs are on different devices ({devices}); '
