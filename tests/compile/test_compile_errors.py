@@ -4,13 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
+from test_compile_training import MLP, make_step
 
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
 from tracegrad import optimizer_hooks, optimizers
-
-from test_compile_training import MLP, make_step
 
 THIS_FILE = __file__.rsplit('/', 1)[-1]
 
@@ -166,7 +165,7 @@ def test_op_without_primitive_falls_back_with_eager_result():
 
 
 def test_item_in_the_step_is_an_error():
-    model, opt = build()
+    model, _opt = build()
 
     def step(x, t):
         loss = model(x, t)

@@ -3,14 +3,13 @@ import logging
 
 import numpy as np
 import pytest
+from test_compile_training import MLP, make_step, mlp_batches
 
 import tracegrad
 import tracegrad.links as L
+from conftest import twin
 from tracegrad import optimizers
 from tracegrad.compile import api
-
-from conftest import twin
-from test_compile_training import MLP, make_step, mlp_batches
 
 
 def setup_mlp(backend_name, opt=None):
@@ -26,7 +25,7 @@ def data(batch=5, dtype=np.float32, seed=0):
 
 
 def test_same_shape_hits_the_cache(backend_name):
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     for i in range(4):
         step(*data(seed=i))
     stats = step.statistics()
@@ -38,7 +37,7 @@ def test_same_shape_hits_the_cache(backend_name):
 
 
 def test_new_input_shape_retraces_and_logs_why(backend_name, caplog):
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     step(*data())
     step(*data())
     caplog.clear()
@@ -57,7 +56,7 @@ def test_new_input_shape_retraces_and_logs_why(backend_name, caplog):
 
 
 def test_new_input_dtype_retraces(backend_name, caplog):
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     step(*data())
     step(*data())
     with caplog.at_level(logging.INFO, logger='tracegrad.compile'):
@@ -109,7 +108,7 @@ def test_adam_alpha_schedule_does_not_retrace(backend_name):
 
 
 def test_per_rule_hyperparameter_override_is_a_runtime_input(backend_name):
-    model, opt, step = setup_mlp(backend_name)
+    model, _opt, step = setup_mlp(backend_name)
     model.predictor.l1.W.update_rule.hyperparam.lr = 0.0  # freeze one parameter
     x, t = data()
     step(x, t)
@@ -125,12 +124,12 @@ def test_per_rule_hyperparameter_override_is_a_runtime_input(backend_name):
 
 
 def test_config_train_retraces(backend_name, caplog):
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     step(*data())
     step(*data())
-    with caplog.at_level(logging.INFO, logger='tracegrad.compile'):
-        with tracegrad.using_config('train', False):
-            step(*data())
+    with caplog.at_level(logging.INFO, logger='tracegrad.compile'), \
+            tracegrad.using_config('train', False):
+        step(*data())
     assert step.statistics()['traces'] == 3
     assert any('config changed' in r.getMessage() for r in caplog.records)
     step(*data())
@@ -175,7 +174,7 @@ def test_replacing_a_parameter_array_in_place_shape_keeps_cache(backend_name):
 
 def test_specialisation_limit_falls_back_to_eager(backend_name, caplog, monkeypatch):
     monkeypatch.setattr(api, 'MAX_SPECIALIZATIONS', 3)
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     step(*data(batch=2))
     step(*data(batch=2))
     step(*data(batch=3))
@@ -192,15 +191,15 @@ def test_specialisation_limit_falls_back_to_eager(backend_name, caplog, monkeypa
 
 
 def test_statistics_before_the_first_call_is_an_error(backend_name):
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     with pytest.raises(RuntimeError, match='not compiled yet'):
         step.statistics()
     with pytest.raises(RuntimeError, match='not compiled yet'):
-        step.ir
+        _ = step.ir
 
 
 def test_ir_text_names_the_state(backend_name):
-    model, opt, step = setup_mlp(backend_name)
+    _model, _opt, step = setup_mlp(backend_name)
     step(*data())
     text = step.ir
     assert text.startswith('graph(')

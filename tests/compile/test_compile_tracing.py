@@ -1,16 +1,14 @@
 """Tracing details: NumPy protocols, stateful links, replaced arrays, loss scaling."""
 import numpy
-
 import numpy as np
 import pytest
+from test_compile_training import MLP, make_step
 
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
-from tracegrad import optimizers
-
 from conftest import tolerances, twin
-from test_compile_training import MLP, make_step
+from tracegrad import optimizers
 
 
 class NumpySoftsign(tracegrad.FunctionNode):
@@ -264,3 +262,22 @@ def test_variable_arguments_and_structured_results(backend_name):
     np.testing.assert_allclose(out['pair'][1], ref['pair'][1], rtol=1e-6)
     compiled(x, 3.0)  # a Python scalar is part of the guard
     assert compiled.statistics()['traces'] == 2
+
+
+def test_hyperparameter_set_to_a_constant_inside_the_step(backend_name):
+    np.random.seed(0)
+    model = L.Classifier(MLP())
+    opt = optimizers.SGD(lr=0.1).setup(model)
+
+    def step(x, t):
+        opt.update(model, x, t)
+        opt.lr = 0.05
+        return model.loss
+
+    compiled = tracegrad.compile(step, backend=backend_name)
+    x, t = np.ones((2, 6), np.float32), np.zeros(2, np.int32)
+    compiled(x, t)
+    assert opt.lr == 0.05 and type(opt.lr) is float
+    opt.lr = 0.1
+    compiled(x, t)
+    assert opt.lr == 0.05

@@ -12,9 +12,8 @@ import pytest
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
-from tracegrad import optimizer_hooks, optimizers
-
 from conftest import tolerances, twin
+from tracegrad import optimizer_hooks, optimizers
 
 STEPS = 20
 
@@ -117,9 +116,9 @@ def run_training(model, opt, batches, backend_name, hooks=(), seed_each_step=Fal
         assert loss_c.dtype == loss_e.dtype and loss_c.shape == ()
         _close(loss_c.array, loss_e.array, tol, f'loss at step {i}')
         assert sorted(obs_c) == sorted(obs_e) == ['main/accuracy', 'main/loss']
-        for key in obs_e:
+        for key, value in obs_e.items():
             assert isinstance(obs_c[key], tracegrad.Variable)
-            _close(obs_c[key].array, obs_e[key].array, tol, f'{key} at step {i}')
+            _close(obs_c[key].array, value.array, tol, f'{key} at step {i}')
         _close(model.loss.array, model_e.loss.array, tol, f'Classifier.loss at step {i}')
         assert_same_state(model, opt, model_e, opt_e, tol)
     return step_c

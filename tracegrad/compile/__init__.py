@@ -1,6 +1,6 @@
 """Compilation of whole training steps: tracing into codegen's IR, then native code."""
+from tracegrad.backend import register_array_namespace as _register
 from tracegrad.compile.api import CompiledFunction, compile  # noqa: F401
 from tracegrad.compile.tracer import CompileError, TracerArray, tracer_numpy  # noqa: F401
-from tracegrad.backend import register_array_namespace as _register
 
 _register(TracerArray, tracer_numpy)

@@ -5,7 +5,8 @@ import functools
 import logging
 import time
 import warnings
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy
 
@@ -19,8 +20,8 @@ logger = logging.getLogger('tracegrad.compile')
 MAX_SPECIALIZATIONS = 8
 
 
-def compile(fn: Optional[Callable] = None, *, backend: str = 'c', fallback: str = 'error',
-            targets: tuple = ()):  # noqa: A001 - the public name is tracegrad.compile
+def compile(fn: Callable | None = None, *, backend: str = 'c', fallback: str = 'error',
+            targets: tuple = ()):
     """Compile a training step (or a link's forward) into one generated program.
 
     The function runs once with tracer arrays standing in for its array inputs,
@@ -89,7 +90,7 @@ class CompiledFunction:
     """
 
     def __init__(self, fn: Callable, backend_name: str, fallback: str, targets: tuple = (),
-                 name: Optional[str] = None):
+                 name: str | None = None):
         from codegen.backends import get_backend
 
         get_backend(backend_name)  # unknown names fail now, not at the first call
@@ -101,7 +102,7 @@ class CompiledFunction:
         self._specs: dict = {}     # guard key -> [_Specialization]
         self._programs: dict = {}  # IR text -> built program (identical graphs share one)
         self._warned = False
-        self._last: Optional[_Specialization] = None
+        self._last: _Specialization | None = None
         self.stats = {'traces': 0, 'cache_hits': 0, 'eager_calls': 0}
         functools.update_wrapper(self, fn, updated=())
 
@@ -196,9 +197,8 @@ class CompiledFunction:
                         slot_inputs.append(t)
                         s.set(t)
                     traced_args = _unflatten_args(args, inputs)
-                    with recorder:
-                        with using_config('type_check', True):
-                            result = self.fn(*traced_args)
+                    with recorder, using_config('type_check', True):
+                        result = self.fn(*traced_args)
                     outputs, tree, written, reports = _collect_outputs(
                         result, slots, slot_inputs, originals, snapshot, recorder, links,
                         optimizers)
@@ -314,9 +314,8 @@ def _collect_outputs(result, slots, slot_inputs, originals, snapshot, recorder, 
         t_final = as_tracer(final)
         if t_in is not None and t_final.value is t_in._initial:
             continue  # untouched
-        if s.kind in ('hyper', 'counter'):
-            if not (isinstance(final, TracerArray) and final.ndim == 0):
-                raise CompileError(f'compile: {s.name} was set to {final!r}; expected a number')
+        if s.kind in ('hyper', 'counter') and t_final.ndim != 0:
+            raise CompileError(f'compile: {s.name} was set to {final!r}; expected a number')
         if s.kind in ('attr', 'attr_array'):
             attr_writes.append((s, final))
             continue

@@ -10,7 +10,8 @@ every compiled call.
 from __future__ import annotations
 
 import types
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy
 
@@ -20,7 +21,7 @@ from tracegrad.variable import Variable
 class Slot:
     """A get/set pair on a Python object, with a stable name and a kind."""
 
-    __slots__ = ('name', 'kind', 'get', 'set')
+    __slots__ = ('get', 'kind', 'name', 'set')
 
     def __init__(self, name: str, kind: str, get: Callable[[], Any], set: Callable[[Any], None]):
         self.name = name
@@ -378,7 +379,7 @@ def _restore_dict(obj, before: dict) -> None:
     current.update(before)
 
 
-def describe(slots: list, written: Optional[set] = None) -> str:
+def describe(slots: list, written: set | None = None) -> str:
     lines = []
     for s in slots:
         mark = ' (written back)' if written and s.name in written else ''

@@ -13,10 +13,13 @@ such updates of state into outputs written back after each call.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import threading
 import traceback
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy
 
@@ -36,12 +39,12 @@ def user_frame() -> str:
     """'file:line: code' of the innermost frame outside tracegrad, codegen and NumPy."""
     for frame in reversed(traceback.extract_stack()[:-1]):
         f = os.path.abspath(frame.filename)
-        if not (f.startswith(_here) or f.startswith(_codegen) or f.startswith(_numpy_dir)):
+        if not (f.startswith((_here, _codegen, _numpy_dir))):
             return f'{frame.filename}:{frame.lineno}: {frame.line}'
     return '<unknown location>'
 
 
-def fail(what: str) -> 'CompileError':
+def fail(what: str) -> CompileError:
     return CompileError(f'{what}\n  at {user_frame()}')
 
 
@@ -56,7 +59,7 @@ class TraceContext:
         self.random_inputs: list = []   # (Value, kind, args) in draw order
 
     @classmethod
-    def current(cls) -> 'TraceContext':
+    def current(cls) -> TraceContext:
         ctx = getattr(cls._local, 'ctx', None)
         if ctx is None:
             raise CompileError('a tracer array was used outside of tracing')
@@ -77,7 +80,7 @@ class TraceContext:
         except IRError as e:
             raise fail(f'{op}: {e}') from None
 
-    def constant(self, value: Any, weak: bool = False) -> 'TracerArray':
+    def constant(self, value: Any, weak: bool = False) -> TracerArray:
         """A constant scalar or array (NumPy scalars and arrays are baked by value)."""
         arr = numpy.asarray(value)
         if arr.dtype.kind not in 'biuf':
@@ -106,7 +109,7 @@ def _weak_example(dtype: numpy.dtype):
     return {'b': False, 'i': 0, 'u': 0, 'f': 0.0}[dtype.kind]
 
 
-def as_tracer(x: Any) -> 'TracerArray':
+def as_tracer(x: Any) -> TracerArray:
     """Wrap Python/NumPy scalars and NumPy arrays as constant tracers."""
     if isinstance(x, TracerArray):
         return x
@@ -121,7 +124,7 @@ def as_tracer(x: Any) -> 'TracerArray':
     raise fail(f'cannot trace a value of type {type(x).__name__}')
 
 
-def _result_dtype(a: 'TracerArray', b: 'TracerArray') -> numpy.dtype:
+def _result_dtype(a: TracerArray, b: TracerArray) -> numpy.dtype:
     if a.weak and not b.weak:
         return numpy.result_type(b.dtype, _weak_example(a.dtype))
     if b.weak and not a.weak:
@@ -129,7 +132,7 @@ def _result_dtype(a: 'TracerArray', b: 'TracerArray') -> numpy.dtype:
     return numpy.result_type(a.dtype, b.dtype)
 
 
-def _cast(x: 'TracerArray', dtype: numpy.dtype) -> 'TracerArray':
+def _cast(x: TracerArray, dtype: numpy.dtype) -> TracerArray:
     if x.dtype == dtype:
         return x
     return TracerArray(_ctx().add('cast', [x.value], dtype=numpy.dtype(dtype).name), weak=x.weak)
@@ -140,7 +143,7 @@ _FLOAT_ONLY = {'div', 'pow', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 's
 _COMPARE = {'gt', 'ge', 'lt', 'le', 'eq', 'ne'}
 
 
-def binary(op: str, a: Any, b: Any) -> 'TracerArray':
+def binary(op: str, a: Any, b: Any) -> TracerArray:
     a, b = as_tracer(a), as_tracer(b)
     dtype = _result_dtype(a, b)
     if op in _COMPARE or op in ('logical_and', 'logical_or'):
@@ -153,14 +156,14 @@ def binary(op: str, a: Any, b: Any) -> 'TracerArray':
     return TracerArray(v, weak=a.weak and b.weak)
 
 
-def unary(op: str, x: Any) -> 'TracerArray':
+def unary(op: str, x: Any) -> TracerArray:
     x = as_tracer(x)
     if op in _FLOAT_ONLY and x.dtype.kind != 'f':
         x = _cast(x, numpy.dtype('float64'))
     return TracerArray(_ctx().add(op, [x.value]), weak=x.weak)
 
 
-def where(cond: Any, a: Any, b: Any) -> 'TracerArray':
+def where(cond: Any, a: Any, b: Any) -> TracerArray:
     cond = as_tracer(cond)
     if cond.dtype != numpy.bool_:
         cond = binary('ne', cond, 0)
@@ -170,7 +173,7 @@ def where(cond: Any, a: Any, b: Any) -> 'TracerArray':
     return TracerArray(v, weak=a.weak and b.weak)
 
 
-def _norm_axes(axis, ndim: int) -> Optional[tuple]:
+def _norm_axes(axis, ndim: int) -> tuple | None:
     if axis is None:
         return None
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
@@ -183,7 +186,7 @@ def _norm_axes(axis, ndim: int) -> Optional[tuple]:
     return tuple(out)
 
 
-def reduce(op: str, x: Any, axis=None, keepdims: bool = False, dtype=None) -> 'TracerArray':
+def reduce(op: str, x: Any, axis=None, keepdims: bool = False, dtype=None) -> TracerArray:
     x = as_tracer(x)
     if op == 'sum' and x.dtype.kind in 'bi' and dtype is None:
         x = _cast(x, numpy.dtype('int64'))
@@ -196,7 +199,7 @@ def reduce(op: str, x: Any, axis=None, keepdims: bool = False, dtype=None) -> 'T
                        weak=x.weak)
 
 
-def mean(x: Any, axis=None, keepdims: bool = False, dtype=None) -> 'TracerArray':
+def mean(x: Any, axis=None, keepdims: bool = False, dtype=None) -> TracerArray:
     x = as_tracer(x)
     if x.dtype.kind != 'f' and dtype is None:
         x = _cast(x, numpy.dtype('float64'))
@@ -208,7 +211,7 @@ def mean(x: Any, axis=None, keepdims: bool = False, dtype=None) -> 'TracerArray'
     return total / n if n else total
 
 
-def arg_reduce(op: str, x: Any, axis=None, keepdims: bool = False) -> 'TracerArray':
+def arg_reduce(op: str, x: Any, axis=None, keepdims: bool = False) -> TracerArray:
     x = as_tracer(x)
     if axis is None:
         x = reshape(x, (x.size,))
@@ -217,11 +220,11 @@ def arg_reduce(op: str, x: Any, axis=None, keepdims: bool = False) -> 'TracerArr
     return TracerArray(_ctx().add(op, [x.value], axes=axes, keepdims=bool(keepdims)))
 
 
-def reshape(x: Any, shape) -> 'TracerArray':
+def reshape(x: Any, shape) -> TracerArray:
     x = as_tracer(x)
     if isinstance(shape, (int, numpy.integer)):
         shape = (int(shape),)
-    shape = list(int(s) for s in shape)
+    shape = [int(s) for s in shape]
     if shape.count(-1) > 1:
         raise fail(f'reshape: at most one -1 in {tuple(shape)}')
     if -1 in shape:
@@ -236,7 +239,7 @@ def reshape(x: Any, shape) -> 'TracerArray':
     return TracerArray(_ctx().add('reshape', [x.value], shape=shape), weak=x.weak, base=x)
 
 
-def transpose(x: Any, axes=None) -> 'TracerArray':
+def transpose(x: Any, axes=None) -> TracerArray:
     x = as_tracer(x)
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
@@ -246,7 +249,7 @@ def transpose(x: Any, axes=None) -> 'TracerArray':
     return TracerArray(_ctx().add('transpose', [x.value], axes=axes), weak=x.weak, base=x)
 
 
-def broadcast_to(x: Any, shape) -> 'TracerArray':
+def broadcast_to(x: Any, shape) -> TracerArray:
     x = as_tracer(x)
     shape = tuple(int(s) for s in shape)
     if shape == x.shape:
@@ -254,7 +257,7 @@ def broadcast_to(x: Any, shape) -> 'TracerArray':
     return TracerArray(_ctx().add('broadcast_to', [x.value], shape=shape), weak=x.weak, base=x)
 
 
-def matmul(a: Any, b: Any) -> 'TracerArray':
+def matmul(a: Any, b: Any) -> TracerArray:
     a, b = as_tracer(a), as_tracer(b)
     dtype = _result_dtype(a, b)
     a, b = _cast(a, dtype), _cast(b, dtype)
@@ -272,7 +275,7 @@ def matmul(a: Any, b: Any) -> 'TracerArray':
     return y
 
 
-def concatenate(xs: Sequence, axis: int = 0) -> 'TracerArray':
+def concatenate(xs: Sequence, axis: int = 0) -> TracerArray:
     xs = [as_tracer(x) for x in xs]
     dtype = numpy.result_type(*[x.dtype for x in xs])
     if axis is None:
@@ -283,14 +286,14 @@ def concatenate(xs: Sequence, axis: int = 0) -> 'TracerArray':
     return TracerArray(_ctx().add('concat', [_cast(x, dtype).value for x in xs], axis=int(axis)))
 
 
-def stack(xs: Sequence, axis: int = 0) -> 'TracerArray':
+def stack(xs: Sequence, axis: int = 0) -> TracerArray:
     xs = [as_tracer(x) for x in xs]
     ndim = xs[0].ndim + 1
     axis = int(axis) % ndim
     return concatenate([expand_dims(x, axis) for x in xs], axis)
 
 
-def expand_dims(x: Any, axis) -> 'TracerArray':
+def expand_dims(x: Any, axis) -> TracerArray:
     x = as_tracer(x)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     ndim = x.ndim + len(axes)
@@ -301,7 +304,7 @@ def expand_dims(x: Any, axis) -> 'TracerArray':
     return reshape(x, shape)
 
 
-def squeeze(x: Any, axis=None) -> 'TracerArray':
+def squeeze(x: Any, axis=None) -> TracerArray:
     x = as_tracer(x)
     if axis is None:
         axes = tuple(i for i, s in enumerate(x.shape) if s == 1)
@@ -313,12 +316,12 @@ def squeeze(x: Any, axis=None) -> 'TracerArray':
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
 
-def slice_(x: 'TracerArray', begin, end, step) -> 'TracerArray':
+def slice_(x: TracerArray, begin, end, step) -> TracerArray:
     v = _ctx().add('slice', [x.value], begin=tuple(begin), end=tuple(end), step=tuple(step))
     return TracerArray(v, weak=x.weak, base=x)
 
 
-def pad(x: Any, pad_width, mode: str = 'constant', constant_values=0) -> 'TracerArray':
+def pad(x: Any, pad_width, mode: str = 'constant', constant_values=0) -> TracerArray:
     x = as_tracer(x)
     if mode != 'constant':
         raise fail(f'pad: only mode="constant" has a primitive, got {mode!r}')
@@ -332,7 +335,7 @@ def pad(x: Any, pad_width, mode: str = 'constant', constant_values=0) -> 'Tracer
                                   value=float(constant_values)))
 
 
-def take(x: Any, indices: Any, axis=None) -> 'TracerArray':
+def take(x: Any, indices: Any, axis=None) -> TracerArray:
     x = as_tracer(x)
     idx = as_tracer(indices)
     if axis is None:
@@ -341,14 +344,14 @@ def take(x: Any, indices: Any, axis=None) -> 'TracerArray':
     return TracerArray(_ctx().add('take', [x.value, idx.value], axis=int(axis) % x.ndim))
 
 
-def take_along_axis(x: Any, indices: Any, axis: int) -> 'TracerArray':
+def take_along_axis(x: Any, indices: Any, axis: int) -> TracerArray:
     x = as_tracer(x)
     idx = as_tracer(indices)
     return TracerArray(_ctx().add('take_along_axis', [x.value, idx.value],
                                   axis=int(axis) % x.ndim))
 
 
-def full(shape, value, dtype=None) -> 'TracerArray':
+def full(shape, value, dtype=None) -> TracerArray:
     if isinstance(shape, (int, numpy.integer)):
         shape = (int(shape),)
     if isinstance(value, TracerArray):
@@ -360,7 +363,7 @@ def full(shape, value, dtype=None) -> 'TracerArray':
     return TracerArray(v)
 
 
-def add_at(target: 'TracerArray', indices: Any, updates: Any) -> None:
+def add_at(target: TracerArray, indices: Any, updates: Any) -> None:
     """``xp.add.at(target, indices, updates)`` for one integer index array on axis 0."""
     if not isinstance(target, TracerArray):
         raise fail('add.at: the target must be a traced array')
@@ -383,9 +386,9 @@ class TracerArray:
     """A traced array: shape and dtype are real, values are symbolic."""
 
     __array_priority__ = 1000
-    __slots__ = ('value', 'weak', 'base', '_initial', '__weakref__')
+    __slots__ = ('__weakref__', '_initial', 'base', 'value', 'weak')
 
-    def __init__(self, value: Value, weak: bool = False, base: Optional['TracerArray'] = None):
+    def __init__(self, value: Value, weak: bool = False, base: TracerArray | None = None):
         self.value = value
         self.weak = weak
         self.base = base
@@ -417,7 +420,7 @@ class TracerArray:
         return self.size * self.itemsize
 
     @property
-    def T(self) -> 'TracerArray':
+    def T(self) -> TracerArray:
         return transpose(self)
 
     def __len__(self) -> int:
@@ -456,7 +459,7 @@ class TracerArray:
             yield self[i]
 
     # -- in place: rebind to a new value so that every alias sees it --
-    def _assign(self, new: Any) -> 'TracerArray':
+    def _assign(self, new: Any) -> TracerArray:
         if self.base is not None:
             raise fail('an in-place update of a view (a slice, reshape or transpose) cannot be '
                        'compiled; update the whole array instead')
@@ -819,7 +822,7 @@ class _TracerNumpy:
 
     def __init__(self):
         for name, op in (('add', 'add'), ('subtract', 'sub'), ('multiply', 'mul')):
-            setattr(self, name, _TracedUfunc(name, (lambda o: lambda a, b: binary(o, a, b))(op)))
+            setattr(self, name, _TracedUfunc(name, functools.partial(binary, op)))
 
     # reductions
     def sum(self, x, axis=None, dtype=None, keepdims=False, **kw):
@@ -906,7 +909,7 @@ class _TracerNumpy:
             bounds = [int(i) for i in indices_or_sections]
         edges = [0] + bounds + [n]
         out = []
-        for lo, hi in zip(edges[:-1], edges[1:]):
+        for lo, hi in itertools.pairwise(edges):
             key = [slice(None)] * x.ndim
             key[axis] = slice(lo, hi)
             out.append(getitem(x, tuple(key)))
