@@ -48,3 +48,4 @@ from tracegrad.optimizer import Optimizer, GradientMethod, UpdateRule  # noqa: E
 from tracegrad.serializer import AbstractSerializer, Serializer, Deserializer  # noqa: E402,F401
 from tracegrad import dataset, datasets, iterators  # noqa: E402,F401
 from tracegrad import training, computational_graph  # noqa: E402,F401
+from tracegrad.function import Function, FunctionAdapter  # noqa: E402,F401

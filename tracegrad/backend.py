@@ -161,6 +161,8 @@ def get_device(device_spec: Any) -> Device:
     if isinstance(device_spec, (int, numpy.integer)):
         return _cpu_device if device_spec < 0 else GpuDevice(int(device_spec))
     if isinstance(device_spec, str):
+        if device_spec.lstrip('-').isdigit():  # '-1', '0': Chainer's examples pass strings
+            return get_device(int(device_spec))
         if device_spec == '@numpy':
             return _cpu_device
         if device_spec.startswith('@cupy:'):

@@ -53,7 +53,51 @@ def to_gpu(array, device=None):
         return cupy.asarray(array)
 
 
+class DummyDeviceType:
+    """Stands for "no GPU": a do-nothing context manager with id -1 (Chainer's DummyDevice)."""
+
+    id = -1
+
+    def __int__(self) -> int:
+        return -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args) -> None:
+        pass
+
+    def use(self) -> None:
+        pass
+
+    def synchronize(self) -> None:
+        pass
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DummyDeviceType)
+
+    def __hash__(self) -> int:
+        return -1
+
+    def __repr__(self) -> str:
+        return '<DummyDevice>'
+
+
+DummyDevice = DummyDeviceType()
+
+
 def get_device_from_id(device_id):
+    """The CUDA device with this id, or DummyDevice for None."""
+    if device_id is None:
+        return DummyDevice
     check_cuda_available()
     return cupy.cuda.Device(device_id)
+
+
+def get_device_from_array(*arrays):
+    """The CUDA device of the first CuPy array among ``arrays``, else DummyDevice."""
+    for a in arrays:
+        if available and isinstance(a, ndarray):
+            return a.device
+    return DummyDevice
 

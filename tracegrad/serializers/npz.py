@@ -116,7 +116,10 @@ class NpzDeserializer(ArchiveDeserializer):
         return shape, dtype
 
     def _read(self, name: str):
-        array = numpy.asarray(self.npz[name])
+        stored = self.npz[name]
+        # An archive hands out a fresh array per read; a dict would hand out the stored
+        # array itself, which two loaded objects would then share.
+        array = numpy.asarray(stored) if hasattr(self.npz, 'zip') else numpy.array(stored)
         if array.dtype.hasobject and array.shape == () and array[()] is None:
             return None
         return array

@@ -238,7 +238,7 @@ class Testable:
         left, right = eval(self.lhs), eval(self.rhs)
         if not self.fn(left, right):
             raise InvalidType(f'{_text(self.lhs, 3)} {self.op} {_text(self.rhs, 3)}',
-                              f'{left!r} {self.inverse} {right!r}')
+                              f'{left} {self.inverse} {right}')
 
     def __bool__(self):
         raise RuntimeError('type_check: pass conditions to type_check.expect(), do not use '
