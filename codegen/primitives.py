@@ -334,7 +334,8 @@ def _slice_infer(ins, a):
     x = ins[0]
     if not (len(a['begin']) == len(a['end']) == len(a['step']) == x.ndim):
         raise IRError(f'slice: begin/end/step need {x.ndim} entries')
-    shape = tuple(len(range(b, e, s)) for b, e, s in zip(a['begin'], a['end'], a['step']))
+    shape = tuple(len(range(*slice(b, e, s).indices(n)))
+                  for b, e, s, n in zip(a['begin'], a['end'], a['step'], x.shape))
     return [(shape, x.dtype)]
 
 
@@ -346,6 +347,8 @@ def _slice_normalize(self, ins, attrs):
         if s == 0:
             raise IRError('slice: step cannot be zero')
         b, e, s = slice(b, e, s).indices(x.shape[i])
+        if e < 0:  # a negative step running past index 0: keep that meaning on re-reading
+            e = -x.shape[i] - 1
         begin.append(b)
         end.append(e)
         step.append(s)

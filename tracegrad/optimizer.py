@@ -522,3 +522,29 @@ class GradientMethod(Optimizer):
         self.reallocate_cleared_grads()
         self.call_hooks('post')
         self.update_loss_scale()
+
+
+_DEPRECATED_HOOKS = ('WeightDecay', 'Lasso', 'GradientClipping', 'GradientNoise',
+                     'GradientHardClipping')
+_deprecated_aliases: dict = {}
+
+
+def __getattr__(name: str):
+    """Chainer v7 still offers the hooks as ``chainer.optimizer.WeightDecay`` etc., deprecated."""
+    if name not in _DEPRECATED_HOOKS:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    if name not in _deprecated_aliases:
+        import warnings
+
+        from tracegrad import optimizer_hooks
+
+        base = getattr(optimizer_hooks, name)
+
+        def __init__(self, *args, **kwargs):
+            warnings.warn(f'tracegrad.optimizer.{name} is deprecated; use '
+                          f'tracegrad.optimizer_hooks.{name}', DeprecationWarning, stacklevel=2)
+            base.__init__(self, *args, **kwargs)
+
+        _deprecated_aliases[name] = type(name, (base,), {'__init__': __init__,
+                                                         '__module__': __name__})
+    return _deprecated_aliases[name]
