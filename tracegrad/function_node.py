@@ -65,7 +65,10 @@ class FunctionNode:
         Returns:
             A tuple of output Variables.
         """
+        # The hot path of eager mode: plain loops, no comprehensions (each one is a
+        # function call in CPython 3.11), one output handled without building lists.
         in_vars = []
+        in_data = []
         requires_grad = False
         for x in inputs:
             if not isinstance(x, Variable):
@@ -73,7 +76,8 @@ class FunctionNode:
             elif x._requires_grad:
                 requires_grad = True
             in_vars.append(x)
-        in_data = tuple([x._data for x in in_vars])
+            in_data.append(x._data)
+        in_data = tuple(in_data)
         if config.type_check:
             self._check_inputs(in_data)
         outputs = self.forward(in_data)
@@ -86,30 +90,46 @@ class FunctionNode:
                 break
 
         if not requires_grad or not config.enable_backprop:
+            if len(outputs) == 1:
+                return (_new_variable(outputs[0], False),)
             return tuple([_new_variable(y, False) for y in outputs])
 
-        in_nodes = tuple([x._node_ or x._node for x in in_vars])
-        self.inputs = in_nodes
+        in_nodes = []
         rank = 0
-        for node in in_nodes:
+        for x in in_vars:
+            node = x._node_
+            if node is None:
+                node = x._node
             if node.rank > rank:
                 rank = node.rank
+            in_nodes.append(node)
+        self.inputs = in_nodes = tuple(in_nodes)
         self.rank = rank
         rank += 1
-        ret = []
-        refs = []
-        for y in outputs:
+        if len(outputs) == 1:
+            y = outputs[0]
             var = _new_variable(y, True)
-            refs.append(_ref(_new_output_node(var, y, self, rank)))
-            ret.append(var)
-        self.outputs = tuple(refs)
+            self.outputs = (_ref(_new_output_node(var, y, self, rank)),)
+            ret = (var,)
+        else:
+            ret = []
+            refs = []
+            for y in outputs:
+                var = _new_variable(y, True)
+                refs.append(_ref(_new_output_node(var, y, self, rank)))
+                ret.append(var)
+            self.outputs = tuple(refs)
+            ret = tuple(ret)
         if self._input_indexes_to_retain is not None:
             for i in self._input_indexes_to_retain:
                 in_nodes[i].data = in_data[i]
         if self._output_indexes_to_retain is not None:
-            self._retained_output_data = tuple(
-                [outputs[i] for i in self._output_indexes_to_retain])
-        return tuple(ret)
+            if len(outputs) == 1:
+                self._retained_output_data = outputs
+            else:
+                self._retained_output_data = tuple(
+                    [outputs[i] for i in self._output_indexes_to_retain])
+        return ret
 
     def _check_inputs(self, in_data: tuple) -> None:
         """Type checks: all inputs on one device, then the function's own expectations.
@@ -126,12 +146,17 @@ class FunctionNode:
         cls = type(self)
         if cls.check_type_forward is FunctionNode.check_type_forward:
             return
-        key = [cls, *self.__dict__.values()]
-        for a in in_data:
-            key.append(a.shape)
-            key.append(a.dtype)
-        try:
+        attrs = self.__dict__
+        if len(in_data) == 1 and not attrs:  # the common case, without building lists
+            a = in_data[0]
+            key = (cls, a.shape, a.dtype)
+        else:
+            key = [cls, *attrs.values()]
+            for a in in_data:
+                key.append(a.shape)
+                key.append(a.dtype)
             key = tuple(key)
+        try:
             if key in _checked_signatures:
                 return
         except TypeError:  # an unhashable argument: check every time
