@@ -34,6 +34,25 @@ def _normalize_grads(func, target_indexes: tuple, gxs) -> tuple:
                  for gx in gxs)
 
 
+def _push(node: VariableNode, heap: list, seen: set, leaves: dict) -> None:
+    """Queue the creator of ``node`` once (highest rank first), or note ``node`` as a leaf."""
+    func = node.creator_node
+    if func is None:
+        leaves[node] = None
+    elif func not in seen:
+        seen.add(func)
+        heapq.heappush(heap, (-func.rank, len(seen), func))
+
+
+def _record(node: VariableNode, gy: Variable, wanted, found: dict, retain_grad: bool) -> None:
+    """Keep an intermediate gradient: for ``grad``'s wanted nodes, and with retain_grad."""
+    if wanted is not None and node in wanted:
+        found[node] = gy
+    if retain_grad:
+        var = node._variable()
+        if var is not None:
+            var._grad_var = gy
+
 def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable], *,
                   retain_grad: bool = False, enable_double_backprop: bool = False,
                   loss_scale: Optional[float] = None,
@@ -50,53 +69,54 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
     leaves: dict = {}  # node -> None, in arrival order
     wanted = None if wanted is None else set(wanted)
     found: dict = {}
-
-    def push(node: VariableNode) -> None:
-        func = node.creator_node
-        if func is None:
-            leaves[node] = None
-        elif func not in seen:
-            seen.add(func)
-            heapq.heappush(heap, (-func.rank, len(seen), func))
+    record = wanted is not None or retain_grad
 
     for node, gy in zip(output_nodes, seeds):
         if gy is None:
             continue
         grads[node] = _sum_grads(grads[node], gy, enable_double_backprop) if node in grads else gy
-        push(node)
+        _push(node, heap, seen, leaves)
 
     with using_config('enable_backprop', enable_double_backprop):
         while heap:
             func = heapq.heappop(heap)[2]
-            out_nodes = [ref() for ref in func.outputs]
-            gys = tuple([None if n is None else grads.pop(n, None) for n in out_nodes])
-            for n, gy in zip(out_nodes, gys):
-                if n is None or gy is None:
-                    continue
-                if wanted is not None and n in wanted:
-                    found[n] = gy
-                if retain_grad:
-                    var = n._variable()
-                    if var is not None:
-                        var._grad_var = gy
+            gys = []
+            has_gy = False
+            for ref in func.outputs:
+                n = ref()
+                gy = None if n is None else grads.pop(n, None)
+                gys.append(gy)
+                if gy is not None:
+                    has_gy = True
+                    if record:
+                        _record(n, gy, wanted, found, retain_grad)
             inputs = func.inputs
-            if inputs is None:  # unchained while we were walking
+            if inputs is None or not has_gy:  # unchained while we were walking, or no grads
                 continue
-            targets = tuple([i for i, x in enumerate(inputs) if x.requires_grad])
-            if not targets or all(gy is None for gy in gys):
+            targets = []
+            for i, x in enumerate(inputs):
+                if x.requires_grad:
+                    targets.append(i)
+            if not targets:
                 continue
-            gxs = _normalize_grads(func, targets, func.backward(targets, gys))
+            targets = tuple(targets)
+            gxs = func.backward(targets, tuple(gys))
             del gys
+            if type(gxs) is not tuple or len(gxs) != len(targets):
+                gxs = _normalize_grads(func, targets, gxs)
             for i, gx in zip(targets, gxs):
                 if gx is None:
                     continue
+                if not isinstance(gx, Variable):
+                    gx = Variable(gx, requires_grad=False)
                 x = inputs[i]
                 if x.shape is not None and gx._data.shape != x.shape:
                     raise ValueError(
                         f'{func.label}.backward: the gradient of input {i} has shape '
                         f'{gx._data.shape}, but the input has shape {x.shape}')
-                grads[x] = _sum_grads(grads[x], gx, enable_double_backprop) if x in grads else gx
-                push(x)
+                old = grads.get(x)
+                grads[x] = gx if old is None else _sum_grads(old, gx, enable_double_backprop)
+                _push(x, heap, seen, leaves)
 
     if wanted is not None:
         for node in leaves:
