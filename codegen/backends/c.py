@@ -455,30 +455,47 @@ class CProgram:
         self._in_specs = [(v.shape, numpy.dtype(v.dtype)) for v in graph.inputs]
         self._out_specs = [(v.shape, numpy.dtype(v.dtype)) for v in graph.outputs]
         n = len(graph.inputs) + len(graph.outputs)
-        self._ptrs = numpy.zeros(max(n, 1), numpy.uintp)
-        self._ptrs_c = ffi.cast('void**', self._ptrs.ctypes.data)
+        self._ptrs = ffi.new('void*[]', max(n, 1))
+        # The arrays last passed as inputs and their buffers: parameters and optimizer
+        # state come back as the same objects every step, so their pointers are reused.
+        self._last_inputs: list = [None] * len(graph.inputs)
+        self._last_buffers: list = [None] * len(graph.inputs)
 
     def __call__(self, inputs: list) -> list:
         specs = self._in_specs
         if len(inputs) != len(specs):
             raise ValueError(f'compiled graph: expected {len(specs)} inputs, got {len(inputs)}')
-        keep = []
         ptrs = self._ptrs
+        from_buffer = self._ffi.from_buffer
+        last, buffers = self._last_inputs, self._last_buffers
+        keep = list(inputs)
         for k, (a, (shape, dtype)) in enumerate(zip(inputs, specs)):
+            if a is last[k]:
+                continue
             if type(a) is not numpy.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
                 a = numpy.ascontiguousarray(a, dtype=dtype)
+                keep[k] = a
             if a.shape != shape:
                 raise ValueError(f'compiled graph: input {k} has shape {a.shape}, expected {shape}')
-            keep.append(a)
-            ptrs[k] = a.ctypes.data
+            buffers[k] = buf = from_buffer(a) if a.size else self._ffi.NULL
+            ptrs[k] = buf
+            last[k] = inputs[k] if keep[k] is inputs[k] else None
         outs = []
         base = len(specs)
         donated = self.donated
+        held = []
         for k, (shape, dtype) in enumerate(self._out_specs):
-            o = keep[donated[k]] if k in donated else numpy.empty(shape, dtype)
+            if k in donated:
+                o = keep[donated[k]]
+                outs.append(o)
+                ptrs[base + k] = ptrs[donated[k]]
+                continue
+            o = numpy.empty(shape, dtype)
             outs.append(o)
-            ptrs[base + k] = o.ctypes.data
-        status = self._lib.tg_run(self._arena_ptr, self._ptrs_c)
+            buf = from_buffer(o) if o.size else self._ffi.NULL
+            held.append(buf)
+            ptrs[base + k] = buf
+        status = self._lib.tg_run(self._arena_ptr, ptrs)
         if status:
             node = self.graph.nodes[status - 1]
             raise IndexError(f'compiled graph: an index is out of range in {node.op} '

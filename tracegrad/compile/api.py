@@ -103,6 +103,7 @@ class CompiledFunction:
         self._programs: dict = {}  # IR text -> built program (identical graphs share one)
         self._warned = False
         self._last: _Specialization | None = None
+        self._fast = None  # (specialisation, argument key, FastGuard) of the last call
         self.stats = {'traces': 0, 'cache_hits': 0, 'eager_calls': 0}
         functools.update_wrapper(self, fn, updated=())
 
@@ -139,6 +140,13 @@ class CompiledFunction:
         if kwargs:
             raise TypeError(f'compiled {self.name}: keyword arguments are not supported; '
                             f'pass arrays positionally')
+        fast = self._fast
+        if fast is not None:
+            arrays, arg_key = _flatten_args(args)
+            spec, fast_args, guard = fast
+            if arg_key == fast_args and guard.holds() and spec.accepts():
+                self.stats['cache_hits'] += 1
+                return self._run(spec, arrays)
         links, optimizers = state_mod.discover(self.fn, self.targets)
         if state_mod.uninitialized_params(links):
             # Lazily initialised links get their shapes from this call: run it eagerly.
@@ -167,7 +175,14 @@ class CompiledFunction:
         else:
             self.stats['cache_hits'] += 1
         self._last = spec
-        return self._run(spec, arrays)
+        result = self._run(spec, arrays)
+        # The state is now as the next call will find it (grads exist after a first step,
+        # say): find its specialisation once, and how to re-check that state cheaply.
+        after = (arg_key, state_mod.guard_key(links, optimizers))
+        nxt = next((s for s in self._specs.get(after, ()) if s.accepts()), None)
+        self._fast = None if nxt is None else (
+            nxt, arg_key, state_mod.FastGuard(self.fn, links, optimizers))
+        return result
 
     def _eager(self, args):
         self.stats['eager_calls'] += 1

@@ -284,6 +284,100 @@ def guard_key(links: list, optimizers: list) -> tuple:
     return tuple(parts)
 
 
+class FastGuard:
+    """A cheap re-check of everything :func:`guard_key` (and discovery) looked at.
+
+    ``guard_key`` walks the whole model and optimizer state, which costs more
+    than a small compiled step. After a call, a FastGuard records identities,
+    counts and flags of the same objects as a flat list of checks; while they
+    all hold, the previous guard key (and so the previous specialisation) still
+    applies. Anything that changes shapes, the model's structure, the
+    optimizer's hyperparameter names, hooks or flags changes one of them and
+    sends the call through the full guard.
+    """
+
+    __slots__ = ('checks', 'expected')
+
+    def __init__(self, fn: Callable, links: list, optimizers: list):
+        from tracegrad.configuration import config
+
+        checks: list = [lambda: config.train, lambda: config.enable_backprop]
+        target = fn.__func__ if isinstance(fn, types.MethodType) else fn
+        if isinstance(fn, types.MethodType):
+            checks.append(lambda: id(fn.__self__))
+        if isinstance(target, types.FunctionType):
+            for cell in target.__closure__ or ():
+                checks.append(lambda c=cell: id(_cell_contents(c)))
+            g = target.__globals__
+            for name in sorted(_code_names(target.__code__)):
+                checks.append(lambda n=name: id(g.get(n)))
+        for root in links:
+            for _, link in root.namedlinks():
+                d = vars(link)
+                checks.append(lambda d=d: len(d['_params']) + 1000 * len(d['_persistent']))
+                checks.append(lambda d=d: tuple(map(type, d.values())))
+                children = d.get('_children')
+                if children is not None:
+                    checks.append(lambda c=children: len(c))
+                for name in link._params:
+                    param = d[name]
+                    checks.append(lambda d=d, n=name: id(d[n]))
+                    checks.append(lambda p=param: (id(p._data), p._grad_var is None,
+                                                   id(getattr(p, 'update_rule', None))))
+                for name in link._persistent:
+                    checks.append(lambda d=d, n=name: _identity_or_value(d.get(n)))
+        for opt in optimizers:
+            checks.append(lambda o=opt: tuple(map(type, vars(o).values())))
+            checks.append(lambda o=opt: (getattr(o, '_loss_scale', None),
+                                         getattr(o, '_loss_scaling_is_dynamic', False)))
+            hp = opt.hyperparam
+            checks.append(lambda h=hp: tuple(map(type, vars(h).values())))
+            hooks = getattr(opt, '_hookable', None)
+            if hooks is not None:
+                for timing in ('pre', 'post'):
+                    hooks_dict = hooks.hooks(timing)
+                    checks.append(lambda hd=hooks_dict: tuple(
+                        (name, id(h), tuple(v for v in vars(h).values()
+                                            if isinstance(v, (int, float, bool, str))))
+                        for name, h in hd.items()))
+            target_link = getattr(opt, 'target', None)
+            if target_link is not None:
+                for _, param in target_link.namedparams(include_uninit=False):
+                    rule = param.update_rule
+                    if rule is not None:
+                        checks.append(lambda r=rule: (r.enabled, len(r.state or ()),
+                                                      tuple(map(type, vars(r.hyperparam).values()))))
+        self.checks = checks
+        self.expected = [f() for f in checks]
+
+    def holds(self) -> bool:
+        for f, value in zip(self.checks, self.expected):
+            if f() != value:
+                return False
+        return True
+
+
+def _cell_contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
+
+
+def _code_names(code) -> set:
+    names: set = set()
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        names.update(c.co_names)
+        stack.extend(x for x in c.co_consts if isinstance(x, types.CodeType))
+    return names
+
+
+def _identity_or_value(value):
+    return id(value) if isinstance(value, numpy.ndarray) else value
+
+
 class Snapshot:
     """What tracing may change on links, parameters, optimizers, rules and hooks.
 
