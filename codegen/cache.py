@@ -103,31 +103,31 @@ def _sha(path: str) -> str:
 _loaded: dict = {}
 
 
-def load_or_build(source: str):
-    """Return (lib, ffi, cache_hit) for C ``source`` defining ``int tg_run(char*, void**)``."""
+def load_or_build(key_material: str, produce):
+    """Load the library for ``key_material`` from the cache, or build it.
+
+    ``key_material`` names the program completely (for the C backend: the fused
+    graph, the donations and a fingerprint of codegen's own sources), so a warm
+    start neither renders nor compiles. ``produce()`` returns ``(source, meta)``
+    and is called only on a miss; ``meta`` (JSON-serialisable) is stored beside
+    the library and returned on later hits.
+
+    Returns ``(lib, ffi, cache_hit, meta)``, where ``meta['source_path']`` is the
+    generated C file.
+    """
     import cffi
 
-    cmd_template = _command('SRC', 'OUT')
-    key = _key(source, cmd_template)
+    key = _key(key_material, _command('SRC', 'OUT'))
     if key in _loaded:
-        lib, ffi = _loaded[key]
-        return lib, ffi, True
+        lib, ffi, meta = _loaded[key]
+        return lib, ffi, True, meta
     root = cache_dir()
     so_path = os.path.join(root, f'{key}.so')
     meta_path = os.path.join(root, f'{key}.json')
-    hit = False
-    if os.path.exists(so_path) and os.path.exists(meta_path):
-        try:
-            with open(meta_path) as f:
-                meta = json.load(f)
-            if meta.get('sha256') == _sha(so_path):
-                hit = True
-            else:
-                logger.warning('kernel cache entry %s is corrupt; rebuilding', so_path)
-        except (OSError, ValueError):
-            logger.warning('kernel cache entry %s is unreadable; rebuilding', so_path)
+    meta = _read_meta(so_path, meta_path)
+    hit = meta is not None
     if not hit:
-        _compile(source, root, key, so_path, meta_path)
+        meta = _compile(produce, root, key, so_path, meta_path)
     ffi = cffi.FFI()
     ffi.cdef('int tg_run(char* arena, void** io);')
     try:
@@ -136,16 +136,33 @@ def load_or_build(source: str):
         if not hit:
             raise
         logger.warning('kernel cache entry %s does not load; rebuilding', so_path)
-        _compile(source, root, key, so_path, meta_path)
+        meta = _compile(produce, root, key, so_path, meta_path)
         lib = ffi.dlopen(so_path)
         hit = False
     if os.environ.get('TRACEGRAD_DEBUG'):
-        logger.warning('tracegrad: generated source %s', os.path.join(root, f'{key}.c'))
-    _loaded[key] = (lib, ffi)
-    return lib, ffi, hit
+        logger.warning('tracegrad: generated source %s', meta['source_path'])
+    _loaded[key] = (lib, ffi, meta)
+    return lib, ffi, hit, meta
 
 
-def _compile(source: str, root: str, key: str, so_path: str, meta_path: str) -> None:
+def _read_meta(so_path: str, meta_path: str):
+    """The sidecar of a complete, intact cache entry, else None."""
+    if not (os.path.exists(so_path) and os.path.exists(meta_path)):
+        return None
+    try:
+        with open(meta_path) as f:
+            meta = json.load(f)
+        if meta.get('sha256') == _sha(so_path):
+            return meta
+        logger.warning('kernel cache entry %s is corrupt; rebuilding', so_path)
+    except (OSError, ValueError):
+        logger.warning('kernel cache entry %s is unreadable; rebuilding', so_path)
+    return None
+
+
+def _compile(produce, root: str, key: str, so_path: str, meta_path: str) -> dict:
+    source, meta = produce()
+    meta = dict(meta)
     src_path = os.path.join(root, f'{key}.c')
     fd, tmp_src = tempfile.mkstemp(prefix=f'{key}.', suffix='.c', dir=root)
     with os.fdopen(fd, 'w') as f:
@@ -163,9 +180,11 @@ def _compile(source: str, root: str, key: str, so_path: str, meta_path: str) -> 
     finally:
         if os.path.exists(tmp_so):
             os.unlink(tmp_so)
+    meta.update(sha256=digest, source_path=src_path)
     fd, tmp_meta = tempfile.mkstemp(prefix=f'{key}.', suffix='.json.tmp', dir=root)
     with os.fdopen(fd, 'w') as f:
-        json.dump({'sha256': digest, 'source': os.path.basename(src_path)}, f)
+        json.dump(meta, f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp_meta, meta_path)
+    return meta

@@ -11,6 +11,8 @@ OpenBLAS's spinning threads was measured to slow both down on small machines.
 """
 from __future__ import annotations
 
+import functools
+import os
 import time
 from typing import Optional
 
@@ -439,12 +441,12 @@ class _Renderer:
 class CProgram:
     """A built graph: call it with input arrays, get output arrays."""
 
-    def __init__(self, graph: Graph, source: str, lib, ffi, arena_bytes: int, stats: dict,
+    def __init__(self, graph: Graph, source_path: str, lib, ffi, arena_bytes: int, stats: dict,
                  donated: Optional[dict] = None):
         self.graph = graph
+        self.source_path = source_path
         # output index -> input index it is computed into (the caller's array is updated)
         self.donated = dict(donated or {})
-        self.source = source
         self.stats = stats
         self._lib = lib
         self._ffi = ffi
@@ -460,6 +462,15 @@ class CProgram:
         # state come back as the same objects every step, so their pointers are reused.
         self._last_inputs: list = [None] * len(graph.inputs)
         self._last_buffers: list = [None] * len(graph.inputs)
+
+    @property
+    def source(self) -> str:
+        """The generated C (read from the kernel cache, or rendered again if it is gone)."""
+        try:
+            with open(self.source_path) as f:
+                return f.read()
+        except OSError:
+            return render_source(self.graph, self.donated)[0]
 
     def __call__(self, inputs: list) -> list:
         specs = self._in_specs
@@ -522,11 +533,41 @@ def build(graph: Graph, *, fused: bool = False, donate: Optional[dict] = None) -
         graph.validate()
     except IRError as e:
         raise BuildError(f'the fused graph is invalid: {e}') from None
-    source, renderer = render_source(graph, donate)
-    lib, ffi, hit = cache.load_or_build(source)
-    stats = dict(renderer.stats)
+    donate = dict(donate or {})
+    key_material = '\n'.join(['c', _fingerprint(), graph.to_text(), repr(sorted(donate.items()))])
+
+    def produce():
+        source, renderer = render_source(graph, donate)
+        return source, {'stats': renderer.stats, 'arena_bytes': renderer.plan.arena_bytes,
+                        'donated': sorted(renderer.plan.donated.items())}
+
+    lib, ffi, hit, meta = cache.load_or_build(key_material, produce)
+    stats = dict(meta['stats'])
+    donated = dict((int(k), int(v)) for k, v in meta['donated'])
     stats.update(backend='c', cache_hit=hit, build_seconds=time.perf_counter() - t0,
-                 arena_bytes=renderer.plan.arena_bytes)
-    stats['donated_outputs'] = len(renderer.plan.donated)
-    return CProgram(graph, source, lib, ffi, renderer.plan.arena_bytes, stats,
-                    renderer.plan.donated)
+                 arena_bytes=meta['arena_bytes'], donated_outputs=len(donated))
+    return CProgram(graph, meta['source_path'], lib, ffi, meta['arena_bytes'], stats, donated)
+
+
+@functools.lru_cache(maxsize=None)
+def _fingerprint() -> str:
+    """A hash of codegen's sources and templates: a program's cache key depends on them."""
+    import hashlib
+    from importlib import resources
+
+    h = hashlib.sha256()
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for folder, _, files in sorted(os.walk(package)):
+        for name in sorted(files):
+            if name.endswith('.py'):
+                with open(os.path.join(folder, name), 'rb') as f:
+                    h.update(f.read())
+    stack = [resources.files('templates')]
+    while stack:
+        entry = stack.pop()
+        for child in sorted(entry.iterdir(), key=lambda c: c.name):
+            if child.is_dir():
+                stack.append(child)
+            elif child.name.endswith('.j2'):
+                h.update(child.read_bytes())
+    return h.hexdigest()

@@ -23,6 +23,17 @@ def optimize(graph: Graph) -> Graph:
 
     Graph inputs stay as they are; an output may become another value or an input.
     """
-    for graph_pass in PIPELINE:
-        graph = graph_pass(graph)
+    # A rewrite can enable another (CSE makes where(c, x, y) into where(c, x, x), which
+    # simplify removes), so the pipeline runs until the graph stops changing.
+    text = None
+    for _ in range(MAX_ROUNDS):
+        for graph_pass in PIPELINE:
+            graph = graph_pass(graph)
+        new_text = graph.to_text()
+        if new_text == text:
+            break
+        text = new_text
     return graph
+
+
+MAX_ROUNDS = 4
