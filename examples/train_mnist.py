@@ -56,7 +56,7 @@ def load_data(dataset):
 def build_parser():
     parser = argparse.ArgumentParser(
         description='tracegrad example: MNIST (or the 8x8 digits)',
-        epilog='Defaults (20 epochs, 100 units, batch 32, Adam) reach >= 97%% validation '
+        epilog='Defaults (20 epochs, 100 units, batch 32, Adam) reach >= 97% validation '
                'accuracy on the digits in well under a minute on 2 cores.')
     parser.add_argument('--batchsize', '-b', type=int, default=32,
                         help='Number of images in each mini-batch')
