@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from typing import Any, Iterable, Sequence
 
 import numpy
@@ -200,11 +201,17 @@ def _literal(node: ast.AST) -> Any:
     return ast.literal_eval(node)
 
 
+# CPython 3.11's ast module is not safe to use from several threads at once (it fails
+# with "AST constructor recursion depth mismatch"); backends build in parallel.
+_ast_lock = threading.Lock()
+
+
 def _parse_attrs(text: str) -> dict:
     if not text:
         return {}
-    call = ast.parse(f'f({text})', mode='eval').body
-    return {kw.arg: _literal(kw.value) for kw in call.keywords}
+    with _ast_lock:
+        call = ast.parse(f'f({text})', mode='eval').body
+        return {kw.arg: _literal(kw.value) for kw in call.keywords}
 
 
 def parse(text: str) -> Graph:

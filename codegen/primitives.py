@@ -501,3 +501,34 @@ def _fusion_ref(xp, *inputs, body):
 # nest. `body` is the group's own graph in the text form.
 register(Primitive('fusion', 'fusion', None, infer=_fusion_infer, reference=_fusion_ref,
                    attr_names=('body',)))
+
+
+# ---------------------------------------------------------------- GEMM with accumulation
+def _gemm_infer(ins, a):
+    x, y, c = ins
+    (shape, dtype), = _matmul_infer([x, y], a)
+    if c.shape != shape or c.dtype != dtype:
+        raise IRError(f'gemm: the accumulator is {c.type_text}, the product is '
+                      f'{dtype}{list(shape)}')
+    return [(shape, dtype)]
+
+
+def _gemm_normalize(self, ins, attrs):
+    attrs = Primitive.normalize(self, ins, attrs)
+    return {'transa': bool(attrs.get('transa', False)), 'transb': bool(attrs.get('transb', False)),
+            'alpha': float(attrs.get('alpha', 1.0)), 'beta': float(attrs.get('beta', 1.0))}
+
+
+def _gemm_ref(xp, x, y, c, transa, transb, alpha, beta):
+    prod = _matmul_ref(xp, x, y, transa, transb)
+    return (prod * prod.dtype.type(alpha) if alpha != 1 else prod) + (
+        c * c.dtype.type(beta) if beta != 1 else c)
+
+
+# BLAS's C = alpha * op(A) @ op(B) + beta * C: a product accumulated into a value of its
+# own shape (gradient sums, updates). Made by codegen.passes.gemm for backends with BLAS.
+_gemm = Primitive('gemm', 'matmul', 3, infer=_gemm_infer, reference=_gemm_ref,
+                  attr_names=('transa', 'transb', 'alpha', 'beta'), float_only=True,
+                  sample_attrs={'transa': False, 'transb': True, 'alpha': -1.0, 'beta': 1.0})
+object.__setattr__(_gemm, 'normalize', _gemm_normalize.__get__(_gemm))
+register(_gemm)

@@ -21,6 +21,7 @@ import numpy
 from codegen import cache
 from codegen.ir import Graph, IRError, Value, parse
 from codegen.passes.fuse import fuse
+from codegen.passes.gemm import gemm_accumulate
 from codegen.passes.plan import plan as plan_buffers
 from codegen.primitives import get_primitive
 from codegen.render import render
@@ -311,10 +312,22 @@ class _Renderer:
 
     def _emit_matmul(self, name, node, step):
         a, b = node.inputs
+        self._gemm(name, a, b, node.outputs[0], node.attrs['transa'], node.attrs['transb'],
+                   1.0, 0.0)
+
+    def _emit_gemm(self, name, node, step):
+        a, b, c = node.inputs
         out = node.outputs[0]
+        plan = self.plan
+        if plan.storage[plan.root(out.id)] != plan.storage[plan.root(c.id)]:  # not in place
+            self.body.append(f'memcpy({self.ref(out, False)}, {self.ref(c)}, '
+                             f'{out.size * out.itemsize});')
+        self._gemm(name, a, b, out, node.attrs['transa'], node.attrs['transb'],
+                   node.attrs['alpha'], node.attrs['beta'])
+
+    def _gemm(self, name, a, b, out, transa, transb, alpha, beta):
         if out.dtype not in ('float32', 'float64'):
             raise BuildError(f'matmul of {out.dtype} has no BLAS routine')
-        transa, transb = node.attrs['transa'], node.attrs['transb']
         m, n = out.shape[-2], out.shape[-1]
         k = a.shape[-2] if transa else a.shape[-1]
         batch = out.size // (m * n) if m * n else 0
@@ -326,22 +339,25 @@ class _Renderer:
         if out.size == 0:
             return
         if k == 0:
-            self.body.append(f'memset({self.ref(out, False)}, 0, {out.size * out.itemsize});')
+            if beta == 0.0:
+                self.body.append(f'memset({self.ref(out, False)}, 0, '
+                                 f'{out.size * out.itemsize});')
+            elif beta != 1.0:
+                raise BuildError('gemm: an empty product with beta other than 0 or 1')
             return
         self.uses_blas = True
-        ctype = _ctype(out.dtype)
-        one = _literal(1.0, out.dtype)
-        zero = _literal(0.0, out.dtype)
         self.kernels.append(render(
-            'c/gemm.c.j2', name=name, ctype=ctype,
+            'c/gemm.c.j2', name=name, ctype=_ctype(out.dtype),
             symbol=f'{cache.BLAS_PREFIX}cblas_{"s" if out.dtype == "float32" else "d"}gemm',
             ta='CblasTrans' if transa else 'CblasNoTrans',
             tb='CblasTrans' if transb else 'CblasNoTrans', m=m, n_=n, k=k,
-            lda=a.shape[-1], ldb=b.shape[-1], alpha=one, beta=zero, batch=batch,
+            lda=a.shape[-1], ldb=b.shape[-1], alpha=_literal(alpha, out.dtype),
+            beta=_literal(beta, out.dtype), batch=batch,
             a_batch_stride=(a.shape[-1] * a.shape[-2]) if a_batch > 1 else 0,
             b_batch_stride=(b.shape[-1] * b.shape[-2]) if b_batch > 1 else 0,
             threads=0 if m * n * k * batch >= GEMM_PARALLEL_MIN else 1,
-            comment=f'{"batched " if batch > 1 else ""}GEMM {m}x{n}x{k}'))
+            comment=f'{"batched " if batch > 1 else ""}GEMM {m}x{n}x{k}'
+                    + ('' if beta == 0.0 else f', accumulating (alpha {alpha}, beta {beta})')))
         self.body.append(f'{name}({self.ref(a)}, {self.ref(b)}, {self.ref(out, False)});')
         self.stats['blas_calls'] += 1
 
@@ -528,7 +544,7 @@ def build(graph: Graph, *, fused: bool = False, donate: Optional[dict] = None) -
     """
     t0 = time.perf_counter()
     if not fused:
-        graph = fuse(graph)
+        graph = fuse(gemm_accumulate(graph))
     try:
         graph.validate()
     except IRError as e:

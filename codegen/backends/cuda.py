@@ -376,6 +376,17 @@ class _Renderer:
                               node.attrs['transb'], None))
         self.stats['blas_calls'] += 1
 
+    def _emit_gemm(self, name, node, step):
+        """alpha * op(a) @ op(b) + beta * c (codegen.passes.gemm makes these for BLAS)."""
+        a, b, c = node.inputs
+        out = node.outputs[0]
+        if out.dtype not in ('float32', 'float64'):
+            raise BuildError(f'gemm of {out.dtype} has no cuBLAS routine')
+        self.schedule.append(('gemm', a.id, b.id, out.id, node.attrs['transa'],
+                              node.attrs['transb'], c.id, node.attrs['alpha'],
+                              node.attrs['beta']))
+        self.stats['blas_calls'] += 1
+
     def _emit_concat(self, name, node, step):
         out = node.outputs[0]
         axis = node.attrs['axis']
@@ -647,10 +658,12 @@ class CudaProgram:
                                  f'(step {step} of {len(self.graph.nodes)})')
         return outs
 
-    def _gemm(self, cupy, env, a_id, b_id, out_id, transa, transb, beta_from):
+    def _gemm(self, cupy, env, a_id, b_id, out_id, transa, transb, beta_from, alpha=1.0,
+              beta=1.0):
         a, b, out = self._array(env, a_id), self._array(env, b_id), self._array(env, out_id)
         if beta_from is not None:
-            out[...] = self._array(env, beta_from)
+            c = self._array(env, beta_from)
+            out[...] = c if beta == 1.0 else c * out.dtype.type(beta)
         if out.size == 0:
             return
         if a.shape[-1] * a.shape[-2] == 0 or b.shape[-1] * b.shape[-2] == 0:
@@ -659,14 +672,17 @@ class CudaProgram:
             return
         if a.ndim == 2 and b.ndim == 2:
             cupy.cublas.gemm('T' if transa else 'N', 'T' if transb else 'N', a, b, out=out,
-                             alpha=1.0, beta=0.0 if beta_from is None else 1.0)
+                             alpha=alpha, beta=0.0 if beta_from is None else 1.0)
             return
         x = a.swapaxes(-1, -2) if transa else a
         y = b.swapaxes(-1, -2) if transb else b
-        if beta_from is None:
+        if beta_from is None and alpha == 1.0:
             cupy.matmul(x, y, out=out)
+        elif beta_from is None:
+            cupy.multiply(cupy.matmul(x, y), out.dtype.type(alpha), out=out)
         else:
-            out += cupy.matmul(x, y)
+            out += cupy.matmul(x, y) * out.dtype.type(alpha) if alpha != 1.0 else \
+                cupy.matmul(x, y)
 
 
 def render_source(graph: Graph, *, fused: bool = False, prefix: str = '') -> tuple:

@@ -169,6 +169,15 @@ def plan(graph: Graph, donate: dict | None = None) -> Plan:
                 p.storage[o.id] = ('alias', node.inputs[0].id)
             elif node.op == 'constant':
                 p.storage[o.id] = ('static', o.id)
+            elif node.op == 'gemm' and node.inputs[2].id in live and \
+                    last_use.get(node.inputs[2].id) == i and \
+                    node.inputs[2].id not in alias_of.values():
+                # accumulate in place: the result takes over the addend's buffer
+                c = node.inputs[2].id
+                p.storage[o.id] = p.storage[c]
+                live[o.id] = live.pop(c)
+                if o.id not in last_use:
+                    releases.setdefault(i, []).append(o.id)
             else:
                 size = _align(max(o.size * o.itemsize, 1))
                 off = allocate(size)

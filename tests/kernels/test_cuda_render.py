@@ -131,7 +131,7 @@ def test_every_primitive_renders(name):
     assert 'TG_INF' in source
     if name not in ('reshape', 'constant'):
         assert renderer.stats['kernels'] >= 1
-    if name == 'matmul':
+    if name in ('matmul', 'gemm'):
         assert [s[0] for s in renderer.schedule] == ['gemm'] * len(cases)  # cuBLAS
     elif name not in ('reshape', 'constant'):
         assert source.count('extern "C" __global__') >= 1

@@ -169,6 +169,24 @@ def matmul_cases(name, dtypes):
     return cases
 
 
+def gemm_cases(name, dtypes):
+    """C = alpha * op(A) @ op(B) + beta * C, with every flag pair, signs and a batch."""
+    rng = _rng(name)
+    cases = []
+    for dt in dtypes:
+        m, k, n = 7, 13, 5
+        for transa, transb, alpha, beta in ((False, False, 1.0, 1.0), (True, False, -1.0, 1.0),
+                                            (False, True, 1.0, -1.0), (True, True, 2.0, 0.5)):
+            a = arr(rng, (k, m) if transa else (m, k), dt)
+            b = arr(rng, (n, k) if transb else (k, n), dt)
+            cases.append(Case(dt, [a, b, arr(rng, (m, n), dt)],
+                              {'transa': transa, 'transb': transb, 'alpha': alpha,
+                               'beta': beta}))
+        cases.append(Case(dt, [arr(rng, (3, 7, 5), dt), arr(rng, (3, 5, 2), dt),
+                               arr(rng, (3, 7, 2), dt)]))
+    return cases
+
+
 def layout_cases(name, dtypes):
     rng = _rng(name)
     cases = []
@@ -347,6 +365,7 @@ SAMPLE_INPUTS = {  # input (shape, dtype or None: the case's dtype) for sample_a
     'take': [((4, 3), None), ((2,), 'int32')],
     'take_along_axis': [((2, 5), None), ((2, 3), 'int32')],
     'scatter_add': [((2,), 'int32'), ((2, 3), None)],
+    'gemm': [((2, 3), None), ((4, 3), None), ((2, 4), None)],
 }
 
 
@@ -357,7 +376,7 @@ def sample_cases(p) -> list:
     if p.kind == 'fill':
         return [Case(p.sample_attrs['dtype'], [], p.sample_attrs)]
     rng = _rng(p.name, 'sample')
-    specs = SAMPLE_INPUTS[p.kind if p.kind in SAMPLE_INPUTS else p.name]
+    specs = SAMPLE_INPUTS[p.name if p.name in SAMPLE_INPUTS else p.kind]
     cases = []
     for dt in F:
         ins = [rng.randint(0, 2, s).astype(d) if d else arr(rng, s, dt) for s, d in specs]
@@ -384,6 +403,8 @@ def _cases_for(p) -> list:
         return cases
     if p.kind == 'reduce':
         return reduction_cases(p.name, F + I)
+    if p.name == 'gemm':
+        return gemm_cases(p.name, F)
     if p.kind == 'matmul':
         return matmul_cases(p.name, F)
     if p.kind == 'layout':
