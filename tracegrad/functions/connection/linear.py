@@ -10,6 +10,7 @@ import functools
 import operator
 
 from tracegrad.function_node import FunctionNode
+from tracegrad.functions.math.sum import sum_to
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -74,8 +75,6 @@ class LinearFunction(FunctionNode):
             elif i == 1:
                 ret.append(LinearGradWeight(n).apply((gy, x))[0])
             else:
-                from tracegrad.functions.math.sum import sum_to
-
                 ret.append(sum_to(gy, (W.shape[0],)))
         return tuple(ret)
 
