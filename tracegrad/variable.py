@@ -92,7 +92,8 @@ class VariableNode:
         var = self._variable()
         if var is not None:
             return var
-        var = Variable(self.data, name=self.name, requires_grad=self.requires_grad)
+        var = _new_variable(self.data, self.requires_grad)
+        var._name = self.name
         var._node_ = self
         self._variable = weakref.ref(var)
         return var
@@ -246,7 +247,7 @@ class Variable:
     def grad(self, g):
         if g is not None:
             _check_grad(self, g)
-            g = Variable(g, requires_grad=False)
+            g = _new_variable(g, False)
         self._grad_var = g
 
     @property
@@ -432,8 +433,6 @@ class Variable:
 
         A variable of one element is seeded with 1; any other needs ``grad`` set.
         """
-        from tracegrad.backprop import backprop_from
-
         grad_var = self._grad_var
         if grad_var is None:
             if self._data.size != 1:
@@ -445,8 +444,9 @@ class Variable:
         if loss_scale is not None:
             grad_var = Variable(_array_result(grad_var._data * loss_scale), requires_grad=False)
         self._grad_var = None
-        backprop_from([self._node], [grad_var], retain_grad=retain_grad,
-                      enable_double_backprop=enable_double_backprop, loss_scale=loss_scale)
+        _backprop.backprop_from([self._node], [grad_var], retain_grad=retain_grad,
+                                enable_double_backprop=enable_double_backprop,
+                                loss_scale=loss_scale)
 
     def unchain(self) -> None:
         """Make this variable a leaf: forget its creator."""
@@ -530,7 +530,7 @@ _ref = weakref.ref
 
 
 def _new_variable(data, requires_grad: bool) -> Variable:
-    """Variable(data) without the argument checks (for function outputs)."""
+    """Variable(data) without the argument checks (for arrays known to be valid)."""
     var = _new_object(Variable)
     var._data = data
     var._grad_var = None
@@ -683,3 +683,7 @@ def as_array(obj):
         return obj.array
     return obj
 
+
+# backprop imports this module, so it is bound last; a function-level import in
+# Variable.backward would cost a module lookup on every call.
+from tracegrad import backprop as _backprop
