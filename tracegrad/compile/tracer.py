@@ -364,22 +364,101 @@ def full(shape, value, dtype=None) -> TracerArray:
 
 
 def add_at(target: TracerArray, indices: Any, updates: Any) -> None:
-    """``xp.add.at(target, indices, updates)`` for one integer index array on axis 0."""
+    """``xp.add.at(target, indices, updates)``.
+
+    Supported keys: basic indexing (ints, slices, None, Ellipsis: no repeats, so this
+    is ``target[key] += updates``), and one integer index array on one axis with
+    full slices elsewhere (repeats accumulate: a scatter-add).
+    """
     if not isinstance(target, TracerArray):
         raise fail('add.at: the target must be a traced array')
-    axis = 0
-    if isinstance(indices, tuple):
-        if len(indices) != 1:
-            raise fail('add.at: only one index array is supported')
-        indices = indices[0]
-    idx = as_tracer(indices)
+    key = indices if isinstance(indices, tuple) else (indices,)
+    arrays = [k for k, v in enumerate(key) if isinstance(v, (TracerArray, numpy.ndarray, list))]
+    if not arrays:
+        scattered = _scatter_basic(target.shape, key, _cast(as_tracer(updates), target.dtype))
+        target._assign(binary('add', target, scattered))
+        return
+    expanded = _expand_ellipsis(key, target.ndim)
+    axis = next(k for k, v in enumerate(expanded) if isinstance(v, (TracerArray, numpy.ndarray,
+                                                                    list)))
+    if len(arrays) != 1 or any(not (isinstance(v, slice) and v == slice(None))
+                               for k, v in enumerate(expanded) if k != axis):
+        raise fail('add.at: only one integer index array, with full slices elsewhere, '
+                   'is supported')
+    idx = as_tracer(numpy.asarray(expanded[axis]) if isinstance(expanded[axis], list)
+                    else expanded[axis])
     if idx.dtype.kind not in 'iu':
         raise fail('add.at: indices must be integers')
     upd = broadcast_to(_cast(as_tracer(updates), target.dtype),
-                       idx.shape + target.shape[1:])
+                       target.shape[:axis] + idx.shape + target.shape[axis + 1:])
     scattered = TracerArray(_ctx().add('scatter_add', [idx.value, upd.value],
                                        shape=target.shape, axis=axis))
     target._assign(binary('add', target, scattered))
+
+
+def _expand_ellipsis(key: tuple, ndim: int) -> tuple:
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    dots = [i for i, k in enumerate(key) if k is Ellipsis]  # `in` would compare arrays
+    if dots:
+        i = dots[0]
+        return key[:i] + (slice(None),) * (ndim - n_real) + key[i + 1:]
+    return key + (slice(None),) * (ndim - n_real)
+
+
+def _scatter_basic(shape: tuple, key: tuple, upd: TracerArray) -> TracerArray:
+    """An array of ``shape``, zero except ``out[key] = upd`` (ints, slices, None, ...).
+
+    Built functionally: each sliced axis is spread by its step (interleaving zeros)
+    and padded into place, so no primitive writes into part of an array.
+    """
+    key = _expand_ellipsis(key, len(shape))
+    region = getitem(TracerArray(_ctx().add('fill', [], shape=shape, value=0,
+                                            dtype=upd.dtype.name)), key)
+    upd = broadcast_to(upd, region.shape)
+    # drop the axes that None added, then restore those that ints removed
+    squeeze_axes = [i for i, k in enumerate(k for k in key if not isinstance(
+        k, (int, numpy.integer))) if k is None]
+    if squeeze_axes:
+        upd = reshape(upd, tuple(s for i, s in enumerate(upd.shape) if i not in squeeze_axes))
+    real = [k for k in key if k is not None]
+    full_shape = []
+    dim = 0
+    for k in real:
+        full_shape.append(1 if isinstance(k, (int, numpy.integer)) else None)
+    it = iter(upd.shape)
+    full_shape = tuple(1 if f == 1 else next(it) for f in full_shape)
+    out = reshape(upd, full_shape)
+    pad_width = []
+    for dim, k in enumerate(real):
+        n = shape[dim]
+        if isinstance(k, (int, numpy.integer)):
+            i = int(k) % n
+            pad_width.append((i, n - i - 1))
+            continue
+        start, _, step = k.indices(n)
+        m = out.shape[dim]
+        if m == 0:
+            return TracerArray(_ctx().add('fill', [], shape=shape, value=0,
+                                          dtype=upd.dtype.name))
+        if step < 0:  # write the reversed run forwards
+            rev = [slice(None)] * out.ndim
+            rev[dim] = slice(None, None, -1)
+            out = getitem(out, tuple(rev))
+            start, step = start + (m - 1) * step, -step
+        if step > 1:  # interleave step-1 zeros after each element, drop the trailing ones
+            spread = expand_dims(out, dim + 1)
+            widths = [(0, 0)] * spread.ndim
+            widths[dim + 1] = (0, step - 1)
+            spread = pad(spread, widths)
+            merged = list(out.shape)
+            merged[dim] = m * step
+            out = reshape(spread, merged)
+            cut = [slice(None)] * out.ndim
+            cut[dim] = slice(0, (m - 1) * step + 1)
+            out = getitem(out, tuple(cut))
+        span = out.shape[dim]
+        pad_width.append((start, n - start - span))
+    return pad(out, pad_width)
 
 
 class TracerArray:
@@ -634,10 +713,12 @@ def getitem(x: TracerArray, key) -> TracerArray:
         size = x.shape[dim]
         if isinstance(k, slice):
             b, e, s = k.indices(size)
+            out_shape.append(len(range(b, e, s)))
+            if e < 0:  # a negative step past index 0; -1 would read as "the last element"
+                e = -size - 1
             begin.append(b)
             end.append(e)
             step.append(s)
-            out_shape.append(len(range(b, e, s)))
         elif isinstance(k, (int, numpy.integer)):
             i = int(k)
             if not -size <= i < size:
