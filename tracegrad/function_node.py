@@ -9,7 +9,7 @@ import numpy
 from tracegrad.backend import get_array_module
 from tracegrad.configuration import config
 from tracegrad.utils import type_check
-from tracegrad.variable import Variable, _is_array, _new_output_node, _new_variable, _ref
+from tracegrad.variable import Variable, _is_array, _new_output, _new_variable, _ref
 
 
 # Input signatures that passed check_type_forward (see FunctionNode._check_inputs).
@@ -107,16 +107,15 @@ class FunctionNode:
         self.rank = rank
         rank += 1
         if len(outputs) == 1:
-            y = outputs[0]
-            var = _new_variable(y, True)
-            self.outputs = (_ref(_new_output_node(var, y, self, rank)),)
+            var = _new_output(outputs[0], self, rank)
+            self.outputs = (_ref(var._node_),)
             ret = (var,)
         else:
             ret = []
             refs = []
             for y in outputs:
-                var = _new_variable(y, True)
-                refs.append(_ref(_new_output_node(var, y, self, rank)))
+                var = _new_output(y, self, rank)
+                refs.append(_ref(var._node_))
                 ret.append(var)
             self.outputs = tuple(refs)
             ret = tuple(ret)
@@ -137,7 +136,7 @@ class FunctionNode:
         A check that passed is remembered for the same function class, constructor
         arguments and input shapes and dtypes, so steady-state calls skip it.
         """
-        if in_data:
+        if len(in_data) > 1:
             t0 = type(in_data[0])
             for a in in_data:
                 if type(a) is not t0:

@@ -541,8 +541,9 @@ def _new_variable(data, requires_grad: bool) -> Variable:
     return var
 
 
-def _new_output_node(var: Variable, data, creator, rank: int) -> VariableNode:
-    """The node of a function output, linked to its creator."""
+def _new_output(data, creator, rank: int) -> Variable:
+    """A function output: a Variable and its node, linked to its creator."""
+    var = _new_variable(data, True)
     node = _new_object(VariableNode)
     node._variable = _ref(var)
     node.creator_node = creator
@@ -553,7 +554,7 @@ def _new_output_node(var: Variable, data, creator, rank: int) -> VariableNode:
     node.shape = data.shape
     node.dtype = data.dtype
     var._node_ = node
-    return node
+    return var
 
 
 def _recreate_variable(cls, state):

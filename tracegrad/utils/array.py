@@ -24,10 +24,13 @@ def force_type(dtype, value):
 
 def sum_to_shape(x, shape: tuple):
     """Sum the array ``x`` over broadcast axes so that its shape becomes ``shape``."""
-    if x.shape == tuple(shape):
+    shape = tuple(shape)
+    if x.shape == shape:
         return x
     ndim = len(shape)
     lead = x.ndim - ndim
+    if lead == 1 and x.shape[1:] == shape:  # a batch axis only, e.g. a bias gradient
+        return x.sum(axis=0)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
     y = x.sum(axis=axes, keepdims=True) if axes else x
