@@ -14,16 +14,16 @@ from __future__ import annotations
 import functools
 import os
 import time
-from typing import Optional
 
 import numpy
 
 from codegen import cache
+from codegen.backends import loops
+from codegen.cache import BuildError
 from codegen.ir import Graph, IRError, Value, parse
 from codegen.passes.fuse import fuse
 from codegen.passes.gemm import gemm_accumulate
 from codegen.passes.plan import plan as plan_buffers
-from codegen.primitives import get_primitive
 from codegen.render import render
 
 CTYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int32_t', 'int64': 'int64_t',
@@ -32,154 +32,23 @@ CTYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int32_t', 'int64': 
 INT_LIMITS = {'int8': ('INT8_MIN', 'INT8_MAX'), 'uint8': ('0', 'UINT8_MAX'),
               'int32': ('INT32_MIN', 'INT32_MAX'), 'int64': ('INT64_MIN', 'INT64_MAX'),
               'bool': ('0', '1')}
-
-
-from codegen.cache import BuildError  # noqa: E402  (one error type for the whole backend)
-
-
-def _ctype(dtype: str) -> str:
-    try:
-        return CTYPES[dtype]
-    except KeyError:
-        raise BuildError(f'the C backend does not support dtype {dtype}') from None
-
-
-def _literal(value, dtype: str) -> str:
-    if dtype in ('float32', 'float64'):
-        f = float(value)
-        if f != f:
-            return 'NAN'
-        if f in (float('inf'), float('-inf')):
-            return 'INFINITY' if f > 0 else '(-INFINITY)'
-        text = repr(f)
-        return text + ('f' if dtype == 'float32' else '')
-    if dtype == 'bool':
-        return '1' if value else '0'
-    return f'(({CTYPES[dtype]}){int(value)})'
-
-
-def _strides(shape: tuple) -> list:
-    strides = [1] * len(shape)
-    for d in range(len(shape) - 2, -1, -1):
-        strides[d] = strides[d + 1] * shape[d + 1]
-    return strides
-
-
-def _offset(index: list, shape: tuple) -> str:
-    """Flat offset of a contiguous array of ``shape`` at C index expressions ``index``."""
-    terms = []
-    for idx, stride, size in zip(index, _strides(shape), shape):
-        if size == 1 or idx == '0':
-            continue
-        terms.append(idx if stride == 1 else f'{idx} * {stride}')
-    return ' + '.join(terms) if terms else '0'
-
+C = loops.Dialect('C', CTYPES, 'c_expr', restrict='restrict', nan='NAN', inf='INFINITY',
+                  true='1', false='0', int_suffix='')
+_ctype, _literal = C.ctype, C.literal
 
 # GEMMs with at least this many multiply-adds use all of OpenBLAS's threads; smaller
 # ones run on one (see tg_blas_threads in templates/c/program.c.j2).
 GEMM_PARALLEL_MIN = 1 << 22
 
 
-class _FusionEmitter:
+class _FusionEmitter(loops.FusionBody):
     """Renders one fusion node: a loop nest over its iteration shape."""
 
-    def __init__(self, name: str, node, body: Graph):
-        self.name = name
-        self.node = node
-        self.body = body
-        self.producer = {o.id: n for n in body.nodes for o in n.outputs}
-        self.input_index = {v.id: k for k, v in enumerate(body.inputs)}
-        self.statements: list = []
-        self.memo: dict = {}
-        self.counter = 0
+    dialect = C
 
-    def iteration(self) -> tuple[tuple, Optional[tuple]]:
-        reductions = [n for n in self.body.nodes if n.op in ('sum', 'max', 'min')]
-        if reductions:
-            return reductions[0].inputs[0].shape, reductions[0].attrs['axes']
-        full = [n.outputs[0].shape for n in self.body.nodes]
-        shape = max(full, key=len) if full else self.body.outputs[0].shape
-        return shape, None
-
-    def fresh(self) -> str:
-        self.counter += 1
-        return f'v{self.counter}'
-
-    def value(self, v: Value, index: tuple) -> str:
-        """A C expression (usually a local) for body value ``v`` at ``index``."""
-        key = (v.id, index)
-        if key in self.memo:
-            return self.memo[key]
-        if v.id in self.input_index:
-            expr = f'in{self.input_index[v.id]}[{_offset(list(index), v.shape)}]'
-            result = self._bind(v.dtype, expr)
-        else:
-            node = self.producer[v.id]
-            result = self._node(node, v, index)
-        self.memo[key] = result
-        return result
-
-    def _bind(self, dtype: str, expr: str) -> str:
-        name = self.fresh()
-        self.statements.append(f'const {_ctype(dtype)} {name} = {expr};')
-        return name
-
-    def _operand_index(self, u: Value, out_shape: tuple, index: tuple) -> tuple:
-        """Broadcasting: right-align u's dims with the output's; size-1 dims read index 0."""
-        lead = len(out_shape) - u.ndim
-        return tuple('0' if u.shape[d] == 1 else index[d + lead] for d in range(u.ndim))
-
-    def _node(self, node, v: Value, index: tuple) -> str:
-        op = node.op
-        prim = get_primitive(op)
-        if op == 'fill':
-            return _literal(node.attrs['value'], v.dtype)
-        if op == 'iota':
-            return f'(({_ctype(v.dtype)}){index[node.attrs["axis"]]})'
-        if op == 'broadcast_to':
-            u = node.inputs[0]
-            return self.value(u, self._operand_index(u, v.shape, index))
-        if op == 'transpose':
-            u = node.inputs[0]
-            inner = [None] * u.ndim
-            for k, axis in enumerate(node.attrs['axes']):
-                inner[axis] = index[k]
-            return self.value(u, tuple(inner))
-        if op == 'slice':
-            u = node.inputs[0]
-            inner = []
-            for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
-                if s == 1:
-                    inner.append(idx if b == 0 else f'({idx} + {b})')
-                else:
-                    inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
-            return self.value(u, tuple(inner))
-        if op == 'reshape':
-            u = node.inputs[0]
-            flat = _offset(list(index), v.shape)
-            inner = []
-            for stride, size in zip(_strides(u.shape), u.shape):
-                inner.append('0' if size == 1 else f'(({flat}) / {stride} % {size})')
-            return self.value(u, tuple(inner))
-        if prim.kind != 'elementwise':
-            raise BuildError(f'the C backend cannot fuse {op}')
-        args = [self.value(u, self._operand_index(u, v.shape, index)) for u in node.inputs]
-        src_dtype = node.inputs[0].dtype if node.inputs else v.dtype
-        if op == 'where':
-            src_dtype = node.inputs[1].dtype
-        expr = prim.c_expr.format(*args, f='f' if src_dtype == 'float32' else '',
-                                  t=_ctype(v.dtype))
-        if op == 'cast' and v.dtype == 'bool':
-            expr = f'(({args[0]}) != 0)'
-        return self._bind(v.dtype, expr)
-
-    def render(self) -> tuple[str, list]:
+    def render(self) -> str:
         shape, axes = self.iteration()
         ndim = len(shape)
-        n_in = len(self.body.inputs)
-        outputs = self.body.outputs
-        reduce_nodes = {o.id: self.producer[o.id] for o in outputs
-                        if o.id in self.producer and self.producer[o.id].op in ('sum', 'max', 'min')}
         trailing = axes is not None and tuple(axes) == tuple(range(ndim - len(axes), ndim))
         if axes is not None and not trailing:
             order = list(range(ndim))   # natural order; accumulate in memory
@@ -189,24 +58,19 @@ class _FusionEmitter:
             order = list(range(ndim))
         loop_var = {d: f'i{d}' for d in range(ndim)}
         index = tuple(loop_var[d] if shape[d] != 1 else '0' for d in range(ndim))
-        loops = [{'var': loop_var[d], 'extent': shape[d]} for d in order if shape[d] != 1]
+        nest = [{'var': loop_var[d], 'extent': shape[d]} for d in order if shape[d] != 1]
         n_outer = len([d for d in order if shape[d] != 1 and (axes is None or d not in axes)]) \
-            if trailing else len(loops)
-        for depth, loop in enumerate(loops):
+            if trailing else len(nest)
+        for depth, loop in enumerate(nest):
             loop['depth'] = depth
-        outer, inner = loops[:n_outer], loops[n_outer:]
+        outer, inner = nest[:n_outer], nest[n_outer:]
 
-        params = [f'const {_ctype(v.dtype)}* restrict in{k}' for k, v in enumerate(self.body.inputs)]
-        params += [f'{_ctype(o.dtype)}* restrict out{k}' for k, o in enumerate(outputs)]
         inits, accumulators, acc_stores = [], [], []
         stores = []
-        for k, o in enumerate(outputs):
-            red = reduce_nodes.get(o.id)
+        for k, o in enumerate(self.body.outputs):
+            red = self.reduction(o)
             if red is None:
-                expr = self.value(o, index) if o.shape == shape else \
-                    self.value(o, tuple(index[d + ndim - o.ndim] for d in range(o.ndim)))
-                target = _offset(list(index[ndim - o.ndim:]), o.shape)
-                stores.append(f'out{k}[{target}] = {expr};')
+                stores.append(self.store(k, o, index))
                 continue
             src = self.value(red.inputs[0], index)
             ctype = _ctype(o.dtype)
@@ -214,15 +78,8 @@ class _FusionEmitter:
                 INT_LIMITS[o.dtype]
             identity = {'sum': _literal(0, o.dtype), 'max': f'(({ctype}){lowest})',
                         'min': f'(({ctype}){highest})'}[red.op]
-            combine = {'sum': '{a} + {v}',
-                       'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
-                       'min': '(({v}) < ({a}) || ({v}) != ({v})) ? ({v}) : ({a})'}[red.op]
-            kept = [d for d in range(ndim) if d not in axes]
-            if red.attrs['keepdims']:
-                out_index = ['0' if d in axes else index[d] for d in range(ndim)]
-            else:
-                out_index = [index[d] for d in kept]
-            target = f'out{k}[{_offset(out_index, o.shape)}]'
+            combine = loops.COMBINE[red.op]
+            target = f'out{k}[{loops.offset(loops.reduced_index(red, axes, index), o.shape)}]'
             if trailing:
                 acc = f'acc{k}'
                 accumulators.append({'ctype': ctype, 'name': acc, 'identity': identity})
@@ -232,15 +89,14 @@ class _FusionEmitter:
                 inits.append(f'for (long j = 0; j < {o.size}; ++j) out{k}[j] = {identity};')
                 stores.append(f'{target} = {combine.format(a=target, v=src)};')
         statements = self.statements + stores
-        text = render('c/fusion.c.j2', name=self.name, params=params, inits=inits, outer=outer,
-                      inner=inner, accumulators=accumulators, statements=statements,
-                      acc_stores=acc_stores, depth=len(loops),
+        return render('c/fusion.c.j2', name=self.name, params=self.params(), inits=inits,
+                      outer=outer, inner=inner, accumulators=accumulators,
+                      statements=statements, acc_stores=acc_stores, depth=len(nest),
                       comment=f'fusion of {len(self.body.nodes)} nodes over {list(shape)}')
-        return text, n_in
 
 
 class _Renderer:
-    def __init__(self, graph: Graph, donate: Optional[dict] = None):
+    def __init__(self, graph: Graph, donate: dict | None = None):
         self.graph = graph
         self.plan = plan_buffers(graph, donate)
         self.kernels: list = []
@@ -294,10 +150,8 @@ class _Renderer:
     # -- lowerings --
     def _emit_fusion(self, name, node, step):
         body = parse(node.attrs['body'])
-        text, _ = _FusionEmitter(name, node, body).render()
-        self.kernels.append(text)
-        args = [self.ref(v) for v in node.inputs] + [self.ref(o, const=False) for o in node.outputs]
-        self.body.append(f'{name}({", ".join(args)});')
+        self.kernels.append(_FusionEmitter(name, body).render())
+        self._call(name, node)
         self.stats['fused_groups'] += 1
         self.stats['fused_nodes'] += len(body.nodes)
 
@@ -364,76 +218,56 @@ class _Renderer:
     def _macro(self, macro: str, **kw) -> None:
         self.kernels.append(render('c/ops.c.j2', _macro=macro, **kw))
 
+    def _call(self, name: str, node, step: int | None = None) -> None:
+        """Call kernel ``name`` on the node's inputs and outputs; with ``step``, return it from
+        the program when the kernel reports an index out of range."""
+        args = [self.ref(v) for v in node.inputs] + [self.ref(o, False) for o in node.outputs]
+        call = f'{name}({", ".join(args)})'
+        self.body.append(f'{call};' if step is None else f'if ({call}) return {step};')
+
     def _emit_concat(self, name, node, step):
         out = node.outputs[0]
-        axis = node.attrs['axis']
-        inner = 1
-        for s in out.shape[axis + 1:]:
-            inner *= s
-        outer = 1
-        for s in out.shape[:axis]:
-            outer *= s
-        parts, offset = [], 0
-        for v in node.inputs:
-            size = v.shape[axis] * inner
-            parts.append({'offset': offset, 'size': size})
-            offset += size
+        outer, parts, total = loops.concat_parts(node)
         self._macro('concat', name=name, ctype=_ctype(out.dtype), outer=outer, parts=parts,
-                    total=out.shape[axis] * inner)
-        args = [self.ref(v) for v in node.inputs] + [self.ref(out, False)]
-        self.body.append(f'{name}({", ".join(args)});')
+                    total=total)
+        self._call(name, node)
 
-    def _gather_geometry(self, shape: tuple, axis: int) -> tuple[int, int]:
-        outer = 1
-        for s in shape[:axis]:
-            outer *= s
-        inner = 1
-        for s in shape[axis + 1:]:
-            inner *= s
-        return outer, inner
+    def _gather(self, macro: str, name, node, step, data: Value, idx: Value) -> None:
+        """take and scatter_add: ``data`` is the array indexed along the node's axis."""
+        axis = node.attrs['axis']
+        outer, inner = loops.outer_inner(data.shape, axis)
+        self._macro(macro, name=name, ctype=_ctype(data.dtype), itype=_ctype(idx.dtype),
+                    outer=outer, n_idx=idx.size, axis_len=data.shape[axis], inner=inner)
+        self._call(name, node, step)
 
     def _emit_take(self, name, node, step):
         x, idx = node.inputs
-        out = node.outputs[0]
-        axis = node.attrs['axis']
-        outer, inner = self._gather_geometry(x.shape, axis)
-        self._macro('take', name=name, ctype=_ctype(x.dtype), itype=_ctype(idx.dtype),
-                    outer=outer, n_idx=idx.size, axis_len=x.shape[axis], inner=inner)
-        self.body.append(f'if ({name}({self.ref(x)}, {self.ref(idx)}, {self.ref(out, False)})) '
-                         f'return {step};')
+        self._gather('take', name, node, step, x, idx)
 
     def _emit_scatter_add(self, name, node, step):
-        idx, upd = node.inputs
-        out = node.outputs[0]
-        axis = node.attrs['axis']
-        outer, inner = self._gather_geometry(out.shape, axis)
-        self._macro('scatter_add', name=name, ctype=_ctype(out.dtype), itype=_ctype(idx.dtype),
-                    outer=outer, n_idx=idx.size, axis_len=out.shape[axis], inner=inner)
-        self.body.append(f'if ({name}({self.ref(idx)}, {self.ref(upd)}, {self.ref(out, False)})) '
-                         f'return {step};')
+        self._gather('scatter_add', name, node, step, node.outputs[0], node.inputs[0])
 
     def _emit_take_along_axis(self, name, node, step):
         x, idx = node.inputs
         out = node.outputs[0]
         axis = node.attrs['axis']
-        loops = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(out.shape)]
+        nest = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(out.shape)]
         index = [f'i{d}' for d in range(out.ndim)]
-        idx_index = ['0' if idx.shape[d] == 1 else index[d] for d in range(out.ndim)]
-        x_index = ['0' if (d == axis or x.shape[d] == 1) else index[d] for d in range(out.ndim)]
+        x_index, idx_index = loops.take_along_axis_indices(x, idx, axis, index)
         self._macro('take_along_axis', name=name, ctype=_ctype(x.dtype), itype=_ctype(idx.dtype),
-                    loops=loops, out_offset=_offset(index, out.shape),
-                    x_offset=_offset(x_index, x.shape), idx_offset=_offset(idx_index, idx.shape),
-                    axis_len=x.shape[axis], x_axis_stride=_strides(x.shape)[axis])
-        self.body.append(f'if ({name}({self.ref(x)}, {self.ref(idx)}, {self.ref(out, False)})) '
-                         f'return {step};')
+                    loops=nest, out_offset=loops.offset(index, out.shape),
+                    x_offset=loops.offset(x_index, x.shape),
+                    idx_offset=loops.offset(idx_index, idx.shape),
+                    axis_len=x.shape[axis], x_axis_stride=loops.strides(x.shape)[axis])
+        self._call(name, node, step)
 
     def _emit_arg(self, name, node, better):
         x = node.inputs[0]
         axis = node.attrs['axes'][0]
-        outer, inner = self._gather_geometry(x.shape, axis)
+        outer, inner = loops.outer_inner(x.shape, axis)
         self._macro('arg_reduce', name=name, ctype=_ctype(x.dtype), outer=outer,
                     axis_len=x.shape[axis], inner=inner, better=better)
-        self.body.append(f'{name}({self.ref(x)}, {self.ref(node.outputs[0], False)});')
+        self._call(name, node)
 
     def _emit_argmax(self, name, node, step):
         self._emit_arg(name, node, '>')
@@ -444,21 +278,22 @@ class _Renderer:
     def _emit_pad(self, name, node, step):
         x = node.inputs[0]
         out = node.outputs[0]
-        loops = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(x.shape)]
+        nest = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(x.shape)]
         index = [f'i{d}' for d in range(x.ndim)]
         out_index = [f'({i} + {lo})' if lo else i for i, (lo, _) in
                      zip(index, node.attrs['pad_width'])]
         self._macro('pad', name=name, ctype=_ctype(x.dtype), out_size=out.size,
-                    value=_literal(node.attrs['value'], x.dtype), loops=loops,
-                    in_offset=_offset(index, x.shape), out_offset=_offset(out_index, out.shape))
-        self.body.append(f'{name}({self.ref(x)}, {self.ref(out, False)});')
+                    value=_literal(node.attrs['value'], x.dtype), loops=nest,
+                    in_offset=loops.offset(index, x.shape),
+                    out_offset=loops.offset(out_index, out.shape))
+        self._call(name, node)
 
 
 class CProgram:
     """A built graph: call it with input arrays, get output arrays."""
 
     def __init__(self, graph: Graph, source_path: str, lib, ffi, arena_bytes: int, stats: dict,
-                 donated: Optional[dict] = None):
+                 donated: dict | None = None):
         self.graph = graph
         self.source_path = source_path
         # output index -> input index it is computed into (the caller's array is updated)
@@ -530,12 +365,12 @@ class CProgram:
         return outs
 
 
-def render_source(graph: Graph, donate: Optional[dict] = None) -> tuple[str, _Renderer]:
+def render_source(graph: Graph, donate: dict | None = None) -> tuple[str, _Renderer]:
     r = _Renderer(graph, donate)
     return r.emit(), r
 
 
-def build(graph: Graph, *, fused: bool = False, donate: Optional[dict] = None) -> CProgram:
+def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> CProgram:
     """Fuse, plan, render, compile (cached) and load ``graph``.
 
     ``donate`` maps output indices to input indices whose arrays may be updated in
@@ -559,13 +394,13 @@ def build(graph: Graph, *, fused: bool = False, donate: Optional[dict] = None) -
 
     lib, ffi, hit, meta = cache.load_or_build(key_material, produce)
     stats = dict(meta['stats'])
-    donated = dict((int(k), int(v)) for k, v in meta['donated'])
+    donated = {int(k): int(v) for k, v in meta['donated']}
     stats.update(backend='c', cache_hit=hit, build_seconds=time.perf_counter() - t0,
                  arena_bytes=meta['arena_bytes'], donated_outputs=len(donated))
     return CProgram(graph, meta['source_path'], lib, ffi, meta['arena_bytes'], stats, donated)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fingerprint() -> str:
     """A hash of codegen's sources and templates: a program's cache key depends on them."""
     import hashlib

@@ -34,67 +34,24 @@ import time
 
 import numpy
 
+from codegen.backends import loops
 from codegen.cache import BuildError
-from codegen.ir import Graph, IRError, Value, parse
+from codegen.ir import Graph, IRError, parse
 from codegen.passes.fuse import fuse
 from codegen.passes.plan import plan as plan_buffers
-from codegen.primitives import get_primitive
 from codegen.render import render
 
 CUDA_TYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int', 'int64': 'long long',
               'bool': 'bool', 'int8': 'signed char', 'uint8': 'unsigned char'}
-REDUCTIONS = ('sum', 'max', 'min')
+CUDA = loops.Dialect('CUDA', CUDA_TYPES, 'cuda_expr', restrict='__restrict__', nan='TG_NAN',
+                     inf='TG_INF', true='true', false='false', int_suffix='LL')
+_ctype, _literal = CUDA.ctype, CUDA.literal
 
 # Launch shapes (to be tuned on a GPU: see benchmarks/gpu_check.sh).
 BLOCK = 256
 MAX_GRID = 4096          # grid-stride loops cover the rest
 COLUMNS_MIN_OUTPUTS = 1024  # column strategy only with this many outputs to spread over threads
 NVRTC_OPTIONS = ('--std=c++17',)
-
-
-def _ctype(dtype: str) -> str:
-    try:
-        return CUDA_TYPES[dtype]
-    except KeyError:
-        raise BuildError(f'the CUDA backend does not support dtype {dtype}') from None
-
-
-def _literal(value, dtype: str) -> str:
-    if dtype in ('float32', 'float64'):
-        f = float(value)
-        if numpy.isnan(f):
-            return 'TG_NAN'
-        if f in (float('inf'), float('-inf')):
-            return 'TG_INF' if f > 0 else '(-TG_INF)'
-        text = repr(f)
-        return text + ('f' if dtype == 'float32' else '')
-    if dtype == 'bool':
-        return 'true' if value else 'false'
-    return f'(({_ctype(dtype)}){int(value)}LL)'
-
-
-def _strides(shape: tuple) -> list:
-    strides = [1] * len(shape)
-    for d in range(len(shape) - 2, -1, -1):
-        strides[d] = strides[d + 1] * shape[d + 1]
-    return strides
-
-
-def _offset(index: list, shape: tuple) -> str:
-    """Flat offset of a contiguous array of ``shape`` at index expressions ``index``."""
-    terms = []
-    for idx, stride, size in zip(index, _strides(shape), shape):
-        if size == 1 or idx == '0':
-            continue
-        terms.append(idx if stride == 1 else f'{idx} * {stride}')
-    return ' + '.join(terms) if terms else '0'
-
-
-def _size(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 def _itype(n: int) -> str:
@@ -141,135 +98,37 @@ def _grid(n: int, per_block: int) -> int:
     return max(1, min(MAX_GRID, -(-n // per_block)))
 
 
-class _FusionEmitter:
+class _FusionEmitter(loops.FusionBody):
     """Renders one fusion node as one kernel over its iteration shape."""
 
-    def __init__(self, name: str, body: Graph):
-        self.name = name
-        self.body = body
-        self.producer = {o.id: n for n in body.nodes for o in n.outputs}
-        self.input_index = {v.id: k for k, v in enumerate(body.inputs)}
-        self.statements: list = []
-        self.memo: dict = {}
-        self.counter = 0
-
-    def iteration(self) -> tuple:
-        reductions = [n for n in self.body.nodes if n.op in REDUCTIONS]
-        if reductions:
-            return reductions[0].inputs[0].shape, tuple(reductions[0].attrs['axes'])
-        return max((o.shape for o in self.body.outputs), key=len), None
-
-    def fresh(self) -> str:
-        self.counter += 1
-        return f'v{self.counter}'
-
-    def value(self, v: Value, index: tuple) -> str:
-        key = (v.id, index)
-        if key in self.memo:
-            return self.memo[key]
-        if v.id in self.input_index:
-            result = self._bind(v.dtype, f'in{self.input_index[v.id]}[{_offset(list(index), v.shape)}]')
-        else:
-            result = self._node(self.producer[v.id], v, index)
-        self.memo[key] = result
-        return result
-
-    def _bind(self, dtype: str, expr: str) -> str:
-        name = self.fresh()
-        self.statements.append(f'const {_ctype(dtype)} {name} = {expr};')
-        return name
-
-    @staticmethod
-    def _operand_index(u: Value, out_shape: tuple, index: tuple) -> tuple:
-        lead = len(out_shape) - u.ndim
-        return tuple('0' if u.shape[d] == 1 else index[d + lead] for d in range(u.ndim))
-
-    def _node(self, node, v: Value, index: tuple) -> str:
-        op = node.op
-        if op == 'fill':
-            return _literal(node.attrs['value'], v.dtype)
-        if op == 'iota':
-            return f'(({_ctype(v.dtype)}){index[node.attrs["axis"]]})'
-        if op == 'broadcast_to':
-            u = node.inputs[0]
-            return self.value(u, self._operand_index(u, v.shape, index))
-        if op == 'transpose':
-            u = node.inputs[0]
-            inner = [None] * u.ndim
-            for k, axis in enumerate(node.attrs['axes']):
-                inner[axis] = index[k]
-            return self.value(u, tuple(inner))
-        if op == 'slice':
-            u = node.inputs[0]
-            inner = []
-            for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
-                if idx == '0':
-                    inner.append(str(b))
-                elif s == 1:
-                    inner.append(idx if b == 0 else f'({idx} + {b})')
-                else:
-                    inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
-            return self.value(u, tuple(inner))
-        if op == 'reshape':
-            u = node.inputs[0]
-            flat = _offset(list(index), v.shape)
-            inner = ['0' if size == 1 else f'(({flat}) / {stride} % {size})'
-                     for stride, size in zip(_strides(u.shape), u.shape)]
-            return self.value(u, tuple(inner))
-        prim = get_primitive(op)
-        if prim.kind != 'elementwise':
-            raise BuildError(f'the CUDA backend cannot fuse {op}')
-        args = [self.value(u, self._operand_index(u, v.shape, index)) for u in node.inputs]
-        src_dtype = node.inputs[1].dtype if op == 'where' else (
-            node.inputs[0].dtype if node.inputs else v.dtype)
-        expr = prim.cuda_expr.format(*args, f='f' if src_dtype == 'float32' else '',
-                                     t=_ctype(v.dtype))
-        if op == 'cast' and v.dtype == 'bool':
-            expr = f'(({args[0]}) != 0)'
-        return self._bind(v.dtype, expr)
-
-    # -- rendering --
-    def params(self) -> list:
-        params = [f'const {_ctype(v.dtype)}* __restrict__ in{k}'
-                  for k, v in enumerate(self.body.inputs)]
-        params += [f'{_ctype(o.dtype)}* __restrict__ out{k}'
-                   for k, o in enumerate(self.body.outputs)]
-        return params
+    dialect = CUDA
 
     def render(self) -> tuple:
         """(source, launch dict) of this group's kernel."""
         shape, axes = self.iteration()
         ndim = len(shape)
         index = tuple(f'i{d}' if shape[d] != 1 else '0' for d in range(ndim))
-        outputs = self.body.outputs
         stores, accs, acc_stores = [], [], []
-        for k, o in enumerate(outputs):
-            red = self.producer.get(o.id)
-            if red is None or red.op not in REDUCTIONS:
-                expr = self.value(o, tuple(index[d + ndim - o.ndim] for d in range(o.ndim)))
-                stores.append(f'out{k}[{_offset(list(index[ndim - o.ndim:]), o.shape)}] = {expr};')
+        for k, o in enumerate(self.body.outputs):
+            red = self.reduction(o)
+            if red is None:
+                stores.append(self.store(k, o, index))
                 continue
             acc = f'acc{k}'
             atype = _ctype(o.dtype) if o.itemsize > 1 else 'int'
             identity = f'(({atype}){_identity(red.op, o.dtype)})'
-            combine = {'sum': '{a} + {v}',
-                       'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
-                       'min': '(({v}) < ({a}) || ({v}) != ({v})) ? ({v}) : ({a})'}[red.op]
+            combine = loops.COMBINE[red.op]
             src = self.value(red.inputs[0], index)
             stores.append(f'{acc} = {combine.format(a=acc, v=src)};')
-            if red.attrs['keepdims']:
-                out_index = ['0' if d in axes else index[d] for d in range(ndim)]
-            else:
-                out_index = [index[d] for d in range(ndim) if d not in axes]
-            acc_stores.append(f'out{k}[{_offset(out_index, o.shape)}] = '
-                              f'({_ctype(o.dtype)}){acc};')
+            target = loops.offset(loops.reduced_index(red, axes, index), o.shape)
+            acc_stores.append(f'out{k}[{target}] = ({_ctype(o.dtype)}){acc};')
             accs.append({'ctype': atype, 'name': acc, 'identity': identity,
                          'combine_v': combine.format(a=acc, v='v')})
         statements = self.statements + stores
         comment = f'fusion of {len(self.body.nodes)} nodes over {list(shape)}'
         params = self.params()
         if axes is None:
-            total = _size(shape)
+            total = loops.size(shape)
             itype = _itype(total)
             launch = {'grid': (_grid(total, BLOCK),), 'block': (BLOCK,), 'work': total}
             text = render('cuda/elementwise.cu.j2', name=self.name, params=params, itype=itype,
@@ -277,9 +136,9 @@ class _FusionEmitter:
                           statements=statements, comment=comment, launch=_fmt(launch))
             return text, launch
         kept = [d for d in range(ndim) if d not in axes]
-        rows = _size(shape[d] for d in kept)
-        length = _size(shape[d] for d in axes)
-        itype = _itype(_size(shape))
+        rows = loops.size(shape[d] for d in kept)
+        length = loops.size(shape[d] for d in axes)
+        itype = _itype(loops.size(shape))
         row_index = _split_index(itype, 'row', kept, shape)
         red_index = _split_index(itype, 'r', list(axes), shape)
         columns = bool(kept) and kept[-1] == ndim - 1 and shape[-1] > 1 and \
@@ -389,15 +248,7 @@ class _Renderer:
 
     def _emit_concat(self, name, node, step):
         out = node.outputs[0]
-        axis = node.attrs['axis']
-        inner = _size(out.shape[axis + 1:])
-        outer = _size(out.shape[:axis])
-        parts, offset = [], 0
-        for v in node.inputs:
-            size = v.shape[axis] * inner
-            parts.append({'offset': offset, 'size': size})
-            offset += size
-        total = out.shape[axis] * inner
+        outer, parts, total = loops.concat_parts(node)
         grid = (_grid(out.size, BLOCK),)
         self._macro('concat', name=name, ctype=_ctype(out.dtype), itype=_itype(out.size),
                     outer=outer, parts=parts, total=total,
@@ -418,7 +269,7 @@ class _Renderer:
         grid = (_grid(out.size, BLOCK),)
         self._macro('pad', name=name, ctype=_ctype(x.dtype), itype=itype, out_size=out.size,
                     value=_literal(node.attrs['value'], x.dtype), index=index,
-                    inside=' && '.join(conds) or 'true', in_offset=_offset(in_index, x.shape),
+                    inside=' && '.join(conds) or 'true', in_offset=loops.offset(in_index, x.shape),
                     launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
         self._launch(name, grid, (BLOCK,), [x, out])
 
@@ -426,10 +277,11 @@ class _Renderer:
         x, idx = node.inputs
         out = node.outputs[0]
         axis = node.attrs['axis']
+        outer, inner = loops.outer_inner(x.shape, axis)
         grid = (_grid(out.size, BLOCK),)
         self._macro('take', name=name, ctype=_ctype(x.dtype), itype=_itype(max(out.size, x.size)),
-                    xtype=_ctype(idx.dtype), outer=_size(x.shape[:axis]), n_idx=idx.size,
-                    axis_len=x.shape[axis], inner=_size(x.shape[axis + 1:]), step=step,
+                    xtype=_ctype(idx.dtype), outer=outer, n_idx=idx.size,
+                    axis_len=x.shape[axis], inner=inner, step=step,
                     launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
         self._launch(name, grid, (BLOCK,), [x, idx, out], err=True)
 
@@ -439,14 +291,14 @@ class _Renderer:
         axis = node.attrs['axis']
         itype = _itype(max(out.size, x.size))
         index = [f'i{d}' if out.shape[d] != 1 else '0' for d in range(out.ndim)]
-        idx_index = ['0' if idx.shape[d] == 1 else index[d] for d in range(out.ndim)]
-        x_index = ['0' if (d == axis or x.shape[d] == 1) else index[d] for d in range(out.ndim)]
+        x_index, idx_index = loops.take_along_axis_indices(x, idx, axis, index)
         grid = (_grid(out.size, BLOCK),)
         self._macro('take_along_axis', name=name, ctype=_ctype(x.dtype), itype=itype,
                     xtype=_ctype(idx.dtype), total=out.size,
                     index=_split_index(itype, 'n', list(range(out.ndim)), out.shape),
-                    x_offset=_offset(x_index, x.shape), idx_offset=_offset(idx_index, idx.shape),
-                    axis_len=x.shape[axis], x_axis_stride=_strides(x.shape)[axis], step=step,
+                    x_offset=loops.offset(x_index, x.shape),
+                    idx_offset=loops.offset(idx_index, idx.shape),
+                    axis_len=x.shape[axis], x_axis_stride=loops.strides(x.shape)[axis], step=step,
                     launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
         self._launch(name, grid, (BLOCK,), [x, idx, out], err=True)
 
@@ -463,10 +315,11 @@ class _Renderer:
         self._macro('zero', name=f'{name}_zero', ctype=_ctype(out.dtype), itype=itype,
                     size=out.size, launch=_fmt({'grid': zgrid, 'block': (BLOCK,)}))
         self._launch(f'{name}_zero', zgrid, (BLOCK,), [out])
+        outer, inner = loops.outer_inner(out.shape, axis)
         grid = (_grid(max(upd.size, 1), BLOCK),)
         self._macro('scatter_add', name=name, ctype=_ctype(out.dtype), atype=atype, itype=itype,
-                    xtype=_ctype(idx.dtype), outer=_size(out.shape[:axis]), n_idx=idx.size,
-                    axis_len=out.shape[axis], inner=_size(out.shape[axis + 1:]), step=step,
+                    xtype=_ctype(idx.dtype), outer=outer, n_idx=idx.size,
+                    axis_len=out.shape[axis], inner=inner, step=step,
                     launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
         if upd.size:
             self._launch(name, grid, (BLOCK,), [idx, upd, out], err=True)
@@ -475,7 +328,7 @@ class _Renderer:
         x = node.inputs[0]
         out = node.outputs[0]
         axis = node.attrs['axes'][0]
-        outer, inner = _size(x.shape[:axis]), _size(x.shape[axis + 1:])
+        outer, inner = loops.outer_inner(x.shape, axis)
         grid = (_grid(outer * inner, BLOCK),)
         self._macro('arg_reduce', name=name, ctype=_ctype(x.dtype), itype=_itype(x.size),
                     outer=outer, axis_len=x.shape[axis], inner=inner, better=better,

@@ -1,0 +1,233 @@
+"""What the C and CUDA backends share: index arithmetic over contiguous arrays and
+the walk that turns a fusion node's body graph into per-element expressions.
+
+Both backends iterate a fusion group's shape with one index expression per axis
+and read every body value at its (broadcast, transposed, sliced, reshaped) index.
+They differ only in spelling, which a :class:`Dialect` holds: type names, how
+literals are written, and which expression column of the primitive table
+(``c_expr`` or ``cuda_expr``) an elementwise op uses. Loop nests, launch shapes
+and reduction strategies stay in each backend's renderer.
+"""
+from __future__ import annotations
+
+import math
+
+from codegen.cache import BuildError
+from codegen.ir import Graph, Value
+from codegen.primitives import get_primitive
+
+REDUCTIONS = ('sum', 'max', 'min')
+# How a reduction folds value {v} into accumulator {a}; max and min keep a NaN once seen.
+COMBINE = {'sum': '{a} + {v}',
+           'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
+           'min': '(({v}) < ({a}) || ({v}) != ({v})) ? ({v}) : ({a})'}
+
+
+class Dialect:
+    """How one target language spells types, literals and elementwise expressions."""
+
+    def __init__(self, name: str, types: dict, expr_column: str, restrict: str, nan: str,
+                 inf: str, true: str, false: str, int_suffix: str):
+        self.name = name                # for messages: 'C', 'CUDA'
+        self.types = types              # dtype name -> type name
+        self.expr_column = expr_column  # Primitive attribute holding the expression template
+        self.restrict = restrict
+        self.nan, self.inf = nan, inf
+        self.true, self.false = true, false
+        self.int_suffix = int_suffix    # after integer literals: 'LL' keeps 64-bit values exact
+
+    def ctype(self, dtype: str) -> str:
+        try:
+            return self.types[dtype]
+        except KeyError:
+            raise BuildError(f'the {self.name} backend does not support dtype {dtype}') from None
+
+    def literal(self, value, dtype: str) -> str:
+        if dtype in ('float32', 'float64'):
+            f = float(value)
+            if math.isnan(f):
+                return self.nan
+            if f in (float('inf'), float('-inf')):
+                return self.inf if f > 0 else f'(-{self.inf})'
+            return repr(f) + ('f' if dtype == 'float32' else '')
+        if dtype == 'bool':
+            return self.true if value else self.false
+        return f'(({self.ctype(dtype)}){int(value)}{self.int_suffix})'
+
+
+def size(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def strides(shape: tuple) -> list:
+    """Row-major strides (in elements) of a contiguous array of ``shape``."""
+    result = [1] * len(shape)
+    for d in range(len(shape) - 2, -1, -1):
+        result[d] = result[d + 1] * shape[d + 1]
+    return result
+
+
+def offset(index: list, shape: tuple) -> str:
+    """Flat offset of a contiguous array of ``shape`` at index expressions ``index``."""
+    terms = []
+    for idx, stride, extent in zip(index, strides(shape), shape):
+        if extent == 1 or idx == '0':
+            continue
+        terms.append(idx if stride == 1 else f'{idx} * {stride}')
+    return ' + '.join(terms) if terms else '0'
+
+
+def outer_inner(shape: tuple, axis: int) -> tuple[int, int]:
+    """(elements before, elements after) ``axis``: the geometry of a gather along it."""
+    return size(shape[:axis]), size(shape[axis + 1:])
+
+
+def concat_parts(node) -> tuple[int, list, int]:
+    """A concat seen as rows: (rows, [{'offset', 'size'}] of each input within a row,
+    row length), all in elements."""
+    out = node.outputs[0]
+    axis = node.attrs['axis']
+    rows, inner = outer_inner(out.shape, axis)
+    parts, start = [], 0
+    for v in node.inputs:
+        part = v.shape[axis] * inner
+        parts.append({'offset': start, 'size': part})
+        start += part
+    return rows, parts, start
+
+
+def operand_index(u: Value, out_shape: tuple, index: tuple) -> tuple:
+    """Broadcasting: right-align u's dims with the output's; size-1 dims read index 0."""
+    lead = len(out_shape) - u.ndim
+    return tuple('0' if u.shape[d] == 1 else index[d + lead] for d in range(u.ndim))
+
+
+def take_along_axis_indices(x: Value, idx: Value, axis: int, index: list) -> tuple[list, list]:
+    """Indices into ``x`` (``axis`` left at 0: the kernel adds the gathered index) and into
+    ``idx`` at output index ``index``; both broadcast over size-1 dims."""
+    x_index = ['0' if (d == axis or x.shape[d] == 1) else index[d] for d in range(len(index))]
+    idx_index = ['0' if idx.shape[d] == 1 else index[d] for d in range(len(index))]
+    return x_index, idx_index
+
+
+def reduced_index(red, axes, index: tuple) -> list:
+    """Where reduction node ``red`` over ``axes`` stores the element at iteration ``index``."""
+    if red.attrs['keepdims']:
+        return ['0' if d in axes else i for d, i in enumerate(index)]
+    return [i for d, i in enumerate(index) if d not in axes]
+
+
+class FusionBody:
+    """The expression walker of one fusion node: each body value at an index becomes a
+    local (``const T vN = ...;``, collected in ``statements``) or a literal.
+
+    A backend subclasses it, sets ``dialect`` and writes ``render`` (its loop nest or
+    kernel around ``statements``)."""
+
+    dialect: Dialect
+
+    def __init__(self, name: str, body: Graph):
+        self.name = name
+        self.body = body
+        self.producer = {o.id: n for n in body.nodes for o in n.outputs}
+        self.input_index = {v.id: k for k, v in enumerate(body.inputs)}
+        self.statements: list = []
+        self.memo: dict = {}
+        self.counter = 0
+
+    def iteration(self) -> tuple[tuple, tuple | None]:
+        """(shape iterated, reduced axes or None): a reduction's input shape, else the
+        largest rank among the body's nodes."""
+        reductions = [n for n in self.body.nodes if n.op in REDUCTIONS]
+        if reductions:
+            return reductions[0].inputs[0].shape, tuple(reductions[0].attrs['axes'])
+        full = [n.outputs[0].shape for n in self.body.nodes]
+        return (max(full, key=len) if full else self.body.outputs[0].shape), None
+
+    def params(self) -> list:
+        ctype, restrict = self.dialect.ctype, self.dialect.restrict
+        params = [f'const {ctype(v.dtype)}* {restrict} in{k}'
+                  for k, v in enumerate(self.body.inputs)]
+        params += [f'{ctype(o.dtype)}* {restrict} out{k}' for k, o in enumerate(self.body.outputs)]
+        return params
+
+    def reduction(self, o: Value):
+        """The reduction node producing body output ``o``, or None."""
+        node = self.producer.get(o.id)
+        return node if node is not None and node.op in REDUCTIONS else None
+
+    def store(self, k: int, o: Value, index: tuple) -> str:
+        """The statement writing body output ``k`` (not a reduction) at ``index``."""
+        ndim = len(index)
+        expr = self.value(o, index[ndim - o.ndim:])
+        return f'out{k}[{offset(list(index[ndim - o.ndim:]), o.shape)}] = {expr};'
+
+    def fresh(self) -> str:
+        self.counter += 1
+        return f'v{self.counter}'
+
+    def value(self, v: Value, index: tuple) -> str:
+        """An expression (usually a local) for body value ``v`` at ``index``."""
+        key = (v.id, index)
+        if key in self.memo:
+            return self.memo[key]
+        if v.id in self.input_index:
+            where = offset(list(index), v.shape)
+            result = self.bind(v.dtype, f'in{self.input_index[v.id]}[{where}]')
+        else:
+            result = self._node(self.producer[v.id], v, index)
+        self.memo[key] = result
+        return result
+
+    def bind(self, dtype: str, expr: str) -> str:
+        name = self.fresh()
+        self.statements.append(f'const {self.dialect.ctype(dtype)} {name} = {expr};')
+        return name
+
+    def _node(self, node, v: Value, index: tuple) -> str:
+        op = node.op
+        dialect = self.dialect
+        if op == 'fill':
+            return dialect.literal(node.attrs['value'], v.dtype)
+        if op == 'iota':
+            return f'(({dialect.ctype(v.dtype)}){index[node.attrs["axis"]]})'
+        if op == 'broadcast_to':
+            u = node.inputs[0]
+            return self.value(u, operand_index(u, v.shape, index))
+        if op == 'transpose':
+            u = node.inputs[0]
+            inner = [None] * u.ndim
+            for k, axis in enumerate(node.attrs['axes']):
+                inner[axis] = index[k]
+            return self.value(u, tuple(inner))
+        if op == 'slice':
+            u = node.inputs[0]
+            inner = []
+            for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
+                if idx == '0':
+                    inner.append(str(b))
+                elif s == 1:
+                    inner.append(idx if b == 0 else f'({idx} + {b})')
+                else:
+                    inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
+            return self.value(u, tuple(inner))
+        if op == 'reshape':
+            u = node.inputs[0]
+            flat = offset(list(index), v.shape)
+            inner = ['0' if extent == 1 else f'(({flat}) / {stride} % {extent})'
+                     for stride, extent in zip(strides(u.shape), u.shape)]
+            return self.value(u, tuple(inner))
+        prim = get_primitive(op)
+        if prim.kind != 'elementwise':
+            raise BuildError(f'the {dialect.name} backend cannot fuse {op}')
+        args = [self.value(u, operand_index(u, v.shape, index)) for u in node.inputs]
+        src_dtype = node.inputs[1].dtype if op == 'where' else (
+            node.inputs[0].dtype if node.inputs else v.dtype)
+        expr = getattr(prim, dialect.expr_column).format(
+            *args, f='f' if src_dtype == 'float32' else '', t=dialect.ctype(v.dtype))
+        if op == 'cast' and v.dtype == 'bool':
+            expr = f'(({args[0]}) != 0)'
+        return self.bind(v.dtype, expr)
