@@ -736,6 +736,16 @@ def getitem(x: TracerArray, key) -> TracerArray:
     return reshape(y, tuple(out_shape)) if tuple(out_shape) != y.shape else y
 
 
+def _is_row_numbers(t: TracerArray, n: int) -> bool:
+    """True when ``t`` is the constant 0, 1, ..., n-1 (``xp.arange(n)``)."""
+    node = t.value.producer
+    if t.shape != (n,) or node is None:
+        return False
+    if node.op == 'iota':
+        return True
+    return node.op == 'constant' and tuple(node.attrs['value']) == tuple(range(n))
+
+
 def _advanced_getitem(x: TracerArray, key: tuple) -> TracerArray:
     """Integer-array indices on the leading axes (e.g. ``x[arange(n), t]``)."""
     k = 0
@@ -749,6 +759,10 @@ def _advanced_getitem(x: TracerArray, key: tuple) -> TracerArray:
             raise fail('boolean-mask indexing gives a data-dependent shape and cannot be compiled')
         if i.dtype.kind not in 'iu':
             raise fail('index arrays must be integers')
+    if k == 2 and _is_row_numbers(idx[0], x.shape[0]) and idx[1].shape == (x.shape[0],):
+        # x[arange(n), t]: one element per row, the gather of cross-entropy losses
+        picked = take_along_axis(x, reshape(idx[1], (x.shape[0], 1)), axis=1)
+        return reshape(picked, (x.shape[0],) + x.shape[2:])
     shape = tuple(numpy.broadcast_shapes(*(i.shape for i in idx)))
     flat = None
     for axis, i in enumerate(idx):
