@@ -67,6 +67,17 @@ def blas() -> tuple[str, str, str]:
     return sob.get_include_dir(), sob.get_lib_dir(), sob.get_library()
 
 
+@functools.lru_cache(maxsize=None)
+def blas_threads() -> int:
+    """Threads for large GEMMs: OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) if set, else
+    every core. Read once per process, as OpenBLAS itself reads it at start-up."""
+    for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'):
+        value = os.environ.get(var, '')
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
 def _key(source: str, cmd: list) -> str:
     h = hashlib.sha256()
     for part in (source, ' '.join(cmd), compiler()[1], sys.implementation.cache_tag,
@@ -129,7 +140,7 @@ def load_or_build(key_material: str, produce):
     if not hit:
         meta = _compile(produce, root, key, so_path, meta_path)
     ffi = cffi.FFI()
-    ffi.cdef('int tg_run(char* arena, void** io);')
+    ffi.cdef('int tg_run(char* arena, void** io); void tg_init(int all_threads);')
     try:
         lib = ffi.dlopen(so_path)
     except OSError:
@@ -141,6 +152,7 @@ def load_or_build(key_material: str, produce):
         hit = False
     if os.environ.get('TRACEGRAD_DEBUG'):
         logger.warning('tracegrad: generated source %s', meta['source_path'])
+    lib.tg_init(blas_threads())
     _loaded[key] = (lib, ffi, meta)
     return lib, ffi, hit, meta
 
