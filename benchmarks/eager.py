@@ -19,8 +19,8 @@ import timeit
 import numpy as np
 
 sys.path.insert(0, '.')
-import tracegrad  # noqa: E402
-import tracegrad.functions as F  # noqa: E402
+import tracegrad
+import tracegrad.functions as F
 
 
 def median_time(fn, number: int, repeat: int) -> float:

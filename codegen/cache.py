@@ -41,7 +41,7 @@ def cache_dir() -> str:
     return root
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiler() -> tuple[str, str]:
     """(command, version line) of the C compiler; BuildError when there is none."""
     cc = os.environ.get('CC') or shutil.which('cc') or shutil.which('gcc') or shutil.which('clang')
@@ -56,7 +56,7 @@ def compiler() -> tuple[str, str]:
     return cc, version
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def blas() -> tuple[str, str, str]:
     """(include dir, library dir, library name) of scipy-openblas32."""
     try:
@@ -67,7 +67,7 @@ def blas() -> tuple[str, str, str]:
     return sob.get_include_dir(), sob.get_lib_dir(), sob.get_library()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def blas_threads() -> int:
     """Threads for large GEMMs: OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) if set, else
     every core. Read once per process, as OpenBLAS itself reads it at start-up."""
@@ -87,7 +87,7 @@ def _key(source: str, cmd: list) -> str:
     return h.hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cpu_model() -> str:
     try:
         with open('/proc/cpuinfo') as f:

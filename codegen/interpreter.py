@@ -4,7 +4,8 @@ It is the oracle of the kernel tests and the executor of last resort.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy
 

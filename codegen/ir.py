@@ -15,7 +15,8 @@ from __future__ import annotations
 import ast
 import re
 import threading
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy
 
@@ -39,7 +40,7 @@ def dtype_name(dtype: Any) -> str:
 class Value:
     """An SSA value: a tensor of static ``shape`` and ``dtype`` (a NumPy dtype name)."""
 
-    __slots__ = ('id', 'shape', 'dtype', 'producer', 'name')
+    __slots__ = ('dtype', 'id', 'name', 'producer', 'shape')
 
     def __init__(self, id: int, shape: Sequence[int], dtype: Any, producer=None, name=None):
         self.id = id
@@ -74,7 +75,7 @@ class Value:
 class Node:
     """One primitive application: ``outputs = op(*inputs, **attrs)``."""
 
-    __slots__ = ('op', 'inputs', 'attrs', 'outputs')
+    __slots__ = ('attrs', 'inputs', 'op', 'outputs')
 
     def __init__(self, op: str, inputs: Sequence[Value], attrs: dict, outputs: Sequence[Value]):
         self.op = op

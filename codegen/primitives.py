@@ -9,14 +9,15 @@ primitive cannot miss a lowering or a test.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy
 
 from codegen.ir import IRError, Value, dtype_name
 
-_REGISTRY: dict[str, 'Primitive'] = {}
+_REGISTRY: dict[str, Primitive] = {}
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,11 @@ class Primitive:
 
     name: str
     kind: str  # elementwise | reduce | matmul | layout | gather | scatter | fill
-    arity: Optional[int]  # None: variadic
+    arity: int | None  # None: variadic
     infer: Callable[[list, dict], list]
     reference: Callable[..., Any]
-    c_expr: Optional[str] = None  # elementwise: C expression over {0}, {1}...; {f}: 'f' or ''
-    cuda_expr: Optional[str] = None
+    c_expr: str | None = None  # elementwise: C expression over {0}, {1}...; {f}: 'f' or ''
+    cuda_expr: str | None = None
     attr_names: tuple = ()
     float_only: bool = False
     sample_attrs: dict = field(default_factory=dict)  # used by generated tests
@@ -94,8 +95,8 @@ def _same_dtype(name: str, inputs: list) -> str:
     return inputs[0].dtype
 
 
-def unary(name: str, ref: Callable, c: str, cuda: Optional[str] = None, float_only=True,
-          out_dtype: Optional[str] = None) -> Primitive:
+def unary(name: str, ref: Callable, c: str, cuda: str | None = None, float_only=True,
+          out_dtype: str | None = None) -> Primitive:
     return register(Primitive(
         name, 'elementwise', 1,
         infer=lambda ins, a: [(ins[0].shape, out_dtype or ins[0].dtype)],
@@ -103,8 +104,8 @@ def unary(name: str, ref: Callable, c: str, cuda: Optional[str] = None, float_on
         float_only=float_only))
 
 
-def binary(name: str, ref: Callable, c: str, cuda: Optional[str] = None, float_only=False,
-           out_dtype: Optional[str] = None) -> Primitive:
+def binary(name: str, ref: Callable, c: str, cuda: str | None = None, float_only=False,
+           out_dtype: str | None = None) -> Primitive:
     def infer(ins, a):
         dtype = _same_dtype(name, ins)
         return [(_broadcast(ins), out_dtype or dtype)]

@@ -17,7 +17,7 @@ class _PackageLoader(jinja2.BaseLoader):
         return path.read_text(encoding='utf-8'), None, lambda: True
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def environment() -> jinja2.Environment:
     return jinja2.Environment(loader=_PackageLoader(), undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,

@@ -21,10 +21,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-import tracegrad  # noqa: E402
-import tracegrad.functions as F  # noqa: E402
-import tracegrad.links as L  # noqa: E402
-from tracegrad import optimizers  # noqa: E402
+import tracegrad
+import tracegrad.functions as F
+import tracegrad.links as L
+from tracegrad import optimizers
 
 
 class MLP(tracegrad.Chain):

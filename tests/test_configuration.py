@@ -23,9 +23,8 @@ def test_using_config_nests_and_restores():
 
 
 def test_using_config_restores_on_error():
-    with pytest.raises(RuntimeError):
-        with using_config('train', False):
-            raise RuntimeError('boom')
+    with pytest.raises(RuntimeError), using_config('train', False):
+        raise RuntimeError('boom')
     assert config.train is True
 
 

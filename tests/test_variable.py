@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tracegrad
-from tracegrad import Variable, Parameter
+from tracegrad import Parameter, Variable
 
 
 def f32(*values):

@@ -117,7 +117,7 @@ class GpuDevice(Device):
         self.supported_array_types = (cuda.ndarray,)
 
     @staticmethod
-    def from_device_id(device_id: int) -> 'GpuDevice':
+    def from_device_id(device_id: int) -> GpuDevice:
         return GpuDevice(device_id)
 
     def send_array(self, array):

@@ -6,7 +6,7 @@ The whole algorithm is :func:`backprop_from`; ``Variable.backward``,
 from __future__ import annotations
 
 import heapq
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy
 
@@ -55,8 +55,8 @@ def _record(node: VariableNode, gy: Variable, wanted, found: dict, retain_grad: 
 
 def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable], *,
                   retain_grad: bool = False, enable_double_backprop: bool = False,
-                  loss_scale: Optional[float] = None,
-                  wanted: Optional[Iterable[VariableNode]] = None) -> Optional[dict]:
+                  loss_scale: float | None = None,
+                  wanted: Iterable[VariableNode] | None = None) -> dict | None:
     """Propagate ``seeds`` back from ``output_nodes`` through their creators.
 
     Without ``wanted`` the gradients reaching leaf variables are added to their
@@ -159,7 +159,7 @@ def walk_creators(nodes: Iterable[VariableNode]):
                 stack.append(x.creator_node)
 
 
-def backward(outputs: Sequence[Variable], grad_outputs: Optional[Sequence] = None, *,
+def backward(outputs: Sequence[Variable], grad_outputs: Sequence | None = None, *,
              enable_double_backprop: bool = False) -> None:
     """Run backprop from several outputs at once, accumulating into leaf grads.
 
@@ -190,9 +190,9 @@ def backward(outputs: Sequence[Variable], grad_outputs: Optional[Sequence] = Non
 
 
 def grad(outputs: Sequence[Variable], inputs: Sequence[Variable],
-         grad_outputs: Optional[Sequence] = None, grad_inputs: Optional[Sequence] = None,
+         grad_outputs: Sequence | None = None, grad_inputs: Sequence | None = None,
          set_grad: bool = False, retain_grad: bool = False,
-         enable_double_backprop: bool = False, loss_scale: Optional[float] = None) -> list:
+         enable_double_backprop: bool = False, loss_scale: float | None = None) -> list:
     """Return the gradients of ``outputs`` with respect to ``inputs``.
 
     Unlike ``backward`` this does not touch ``.grad`` of any variable unless
@@ -258,7 +258,7 @@ def grad(outputs: Sequence[Variable], inputs: Sequence[Variable],
     return results
 
 
-def _seed(y: Variable, gy, caller: str) -> Optional[Variable]:
+def _seed(y: Variable, gy, caller: str) -> Variable | None:
     if gy is None:
         return None
     if not isinstance(gy, Variable):

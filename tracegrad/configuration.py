@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-
 # Each thread's view is a plain attribute dict (fast to read on every op); a
 # change of global_config is copied into the views that did not override the key.
 _thread_views: list = []

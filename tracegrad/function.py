@@ -25,6 +25,7 @@ array([3., 4.], dtype=float32)
 from __future__ import annotations
 
 import weakref
+
 from tracegrad import backend
 from tracegrad.configuration import force_backprop_mode, no_backprop_mode  # noqa: F401
 from tracegrad.function_node import FunctionNode
@@ -34,11 +35,11 @@ from tracegrad.variable import Variable
 class FunctionAdapter(FunctionNode):
     """The graph node of an old-style :class:`Function`."""
 
-    def __init__(self, function: 'Function'):
+    def __init__(self, function: Function):
         self._function = function
 
     @property
-    def function(self) -> 'Function':
+    def function(self) -> Function:
         return self._function
 
     @property

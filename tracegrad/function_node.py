@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy
 
@@ -10,7 +11,6 @@ from tracegrad.backend import get_array_module
 from tracegrad.configuration import config
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable, _is_array, _new_output, _new_variable, _ref
-
 
 # Input signatures that passed check_type_forward (see FunctionNode._check_inputs).
 _checked_signatures: dict = {}
@@ -39,12 +39,12 @@ class FunctionNode:
     array([2., 6.], dtype=float32)
     """
 
-    inputs: Optional[tuple] = None
-    outputs: Optional[tuple] = None
+    inputs: tuple | None = None
+    outputs: tuple | None = None
     rank = 0
-    _input_indexes_to_retain: Optional[Sequence[int]] = None
-    _output_indexes_to_retain: Optional[Sequence[int]] = None
-    _retained_output_data: Optional[tuple] = None
+    _input_indexes_to_retain: Sequence[int] | None = None
+    _output_indexes_to_retain: Sequence[int] | None = None
+    _retained_output_data: tuple | None = None
 
     @property
     def label(self) -> str:
@@ -100,8 +100,7 @@ class FunctionNode:
             node = x._node_
             if node is None:
                 node = x._node
-            if node.rank > rank:
-                rank = node.rank
+            rank = max(rank, node.rank)
             in_nodes.append(node)
         self.inputs = in_nodes = tuple(in_nodes)
         self.rank = rank

@@ -8,7 +8,7 @@ finite-difference gradients.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy
 
@@ -92,7 +92,7 @@ class NondifferentiableError(Exception):
 
 def check_backward(func: Callable, x_data, y_grad=None, params: Sequence[Variable] = (),
                    eps: float = 1e-3, atol: float = 1e-5, rtol: float = 1e-4,
-                   no_grads: Optional[Sequence[bool]] = None, dtype=None,
+                   no_grads: Sequence[bool] | None = None, dtype=None,
                    detect_nondifferentiable: bool = False, loss_scale=None) -> None:
     """Check the gradients that ``func``'s backward computes against finite differences.
 
@@ -212,7 +212,7 @@ def check_backward(func: Callable, x_data, y_grad=None, params: Sequence[Variabl
 def check_double_backward(func: Callable, x_data, y_grad, x_grad_grad,
                           params: Sequence[Variable] = (), params_grad_grad=None,
                           eps: float = 1e-3, atol: float = 1e-4, rtol: float = 1e-3,
-                          no_grads: Optional[Sequence[bool]] = None, dtype=None,
+                          no_grads: Sequence[bool] | None = None, dtype=None,
                           detect_nondifferentiable: bool = False) -> None:
     """Check second-order gradients: the backward of ``func``'s backward.
 

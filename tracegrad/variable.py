@@ -7,7 +7,7 @@ arrays only when it retained them), so arrays nobody needs are freed early.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Optional
+from typing import Any
 
 import numpy
 
@@ -39,10 +39,19 @@ class VariableNode:
     only when a function retained it for its backward pass.
     """
 
-    __slots__ = ('_variable', 'creator_node', 'rank', 'data', 'name',
-                 'requires_grad', 'shape', 'dtype', '__weakref__')
+    __slots__ = (
+        '__weakref__',
+        '_variable',
+        'creator_node',
+        'data',
+        'dtype',
+        'name',
+        'rank',
+        'requires_grad',
+        'shape',
+    )
 
-    def __init__(self, variable: 'Variable', name: Optional[str], requires_grad: bool = True):
+    def __init__(self, variable: Variable, name: str | None, requires_grad: bool = True):
         self._variable = weakref.ref(variable)
         self.creator_node = None
         self.rank = 0
@@ -87,7 +96,7 @@ class VariableNode:
             return str(self.dtype)
         return f'({", ".join(map(str, self.shape))}), {self.dtype}'
 
-    def get_variable(self) -> 'Variable':
+    def get_variable(self) -> Variable:
         """Return the variable of this node, recreating it from retained data if it is gone."""
         var = self._variable()
         if var is not None:
@@ -98,7 +107,7 @@ class VariableNode:
         self._variable = weakref.ref(var)
         return var
 
-    def get_variable_or_none(self) -> Optional['Variable']:
+    def get_variable_or_none(self) -> Variable | None:
         return self._variable()
 
     def retain_data(self) -> None:
@@ -133,10 +142,18 @@ class Variable:
     __array_priority__ = 200
     __hash__ = None  # Variables compare by no value; use id() for identity maps.
     # The node is made on first use: most Variables never enter a graph.
-    __slots__ = ('_data', '_grad_var', '_requires_grad', '_loss_scale', '_name', '_node_',
-                 '__weakref__', '__dict__')
+    __slots__ = (
+        '__dict__',
+        '__weakref__',
+        '_data',
+        '_grad_var',
+        '_loss_scale',
+        '_name',
+        '_node_',
+        '_requires_grad',
+    )
 
-    def __init__(self, data=None, *, name: Optional[str] = None, grad=None,
+    def __init__(self, data=None, *, name: str | None = None, grad=None,
                  requires_grad: bool = True):
         if data is not None and type(data) is not numpy.ndarray and not _is_array(data):
             _check_array('Variable', 'data', data)
@@ -251,7 +268,7 @@ class Variable:
         self._grad_var = g
 
     @property
-    def grad_var(self) -> Optional['Variable']:
+    def grad_var(self) -> Variable | None:
         """The gradient as a Variable (with a graph after double backprop), or None."""
         return self._grad_var
 
@@ -284,7 +301,7 @@ class Variable:
         return len(self._data)
 
     @property
-    def name(self) -> Optional[str]:
+    def name(self) -> str | None:
         return self._name
 
     @name.setter
@@ -344,7 +361,7 @@ class Variable:
         return backend.get_device_from_array(d)
 
     @property
-    def T(self) -> 'Variable':
+    def T(self) -> Variable:
         """The transposed variable (differentiable)."""
         from tracegrad.functions import transpose
 
@@ -388,7 +405,7 @@ class Variable:
             self._grad_var.unchain()
             self._grad_var._data.fill(0)
 
-    def copydata(self, var: 'Variable') -> None:
+    def copydata(self, var: Variable) -> None:
         """Copy the array of ``var`` into this variable's array (across devices)."""
         src = var._data if isinstance(var, Variable) else var
         if src is None:
@@ -408,7 +425,7 @@ class Variable:
         else:
             backend.copyto(self._data, src)
 
-    def addgrad(self, var: 'Variable') -> None:
+    def addgrad(self, var: Variable) -> None:
         """Add the gradient of ``var`` to this variable's gradient (across devices)."""
         src = var.grad
         if src is None:
@@ -421,7 +438,7 @@ class Variable:
 
     # -- graph --
     def backward(self, retain_grad: bool = False, enable_double_backprop: bool = False,
-                 loss_scale: Optional[float] = None) -> None:
+                 loss_scale: float | None = None) -> None:
         """Run backprop from this variable, accumulating grads into the leaves.
 
         Args:
@@ -465,14 +482,14 @@ class Variable:
         self._node.data = self._data
 
     # -- shape helpers (differentiable) --
-    def reshape(self, *shape) -> 'Variable':
+    def reshape(self, *shape) -> Variable:
         from tracegrad.functions import reshape
 
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         return reshape(self, tuple(shape))
 
-    def transpose(self, *axes) -> 'Variable':
+    def transpose(self, *axes) -> Variable:
         from tracegrad.functions import transpose
 
         if len(axes) == 0:
@@ -481,7 +498,7 @@ class Variable:
             axes = axes[0]
         return transpose(self, axes)
 
-    def mean(self, axis=None, *, weights=None, keepdims=False) -> 'Variable':
+    def mean(self, axis=None, *, weights=None, keepdims=False) -> Variable:
         from tracegrad.functions import average
 
         return average(self, axis=axis, weights=weights, keepdims=keepdims)
@@ -615,7 +632,7 @@ class Parameter(Variable):
     False
     """
 
-    def __init__(self, initializer=None, shape=None, name: Optional[str] = None):
+    def __init__(self, initializer=None, shape=None, name: str | None = None):
         from tracegrad import initializers
 
         if _is_array(initializer):

@@ -22,7 +22,7 @@ TAIL_REDUCTIONS = frozenset({'sum', 'max', 'min'})
 
 
 class _Group:
-    __slots__ = ('id', 'shape', 'nodes', 'tails', 'axes', 'feeds')
+    __slots__ = ('axes', 'feeds', 'id', 'nodes', 'shape', 'tails')
 
     def __init__(self, gid: int, shape: tuple):
         self.id = gid

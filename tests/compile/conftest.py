@@ -1,37 +1,8 @@
-"""Shared helpers of the compile tests: backends and an eager twin of a model."""
-import copy
-import shutil
-
-import numpy as np
+"""Fixtures of the compile tests (helpers live in compile_helpers.py)."""
 import pytest
-
-
-def available_backends() -> list:
-    """'reference' always; 'c' once codegen.backends.c imports and a C compiler exists."""
-    names = ['reference']
-    try:
-        import codegen.backends.c  # noqa: F401
-    except Exception:  # noqa: BLE001 - not written yet, or cffi/compiler missing
-        return names
-    if shutil.which('cc') or shutil.which('gcc') or shutil.which('clang'):
-        names.append('c')
-    return names
-
-
-BACKENDS = available_backends()
+from compile_helpers import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
 def backend_name(request):
     return request.param
-
-
-def twin(*objects):
-    """Deep copies of ``objects`` made together (so shared references stay shared)."""
-    return copy.deepcopy(objects)
-
-
-def tolerances(dtype) -> dict:
-    if np.dtype(dtype) == np.float64:
-        return {'atol': 1e-12, 'rtol': 1e-10}
-    return {'atol': 1e-5, 'rtol': 1e-4}

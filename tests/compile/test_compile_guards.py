@@ -3,11 +3,11 @@ import logging
 
 import numpy as np
 import pytest
+from compile_helpers import twin
 from test_compile_training import MLP, make_step, mlp_batches
 
 import tracegrad
 import tracegrad.links as L
-from conftest import twin
 from tracegrad import optimizers
 from tracegrad.compile import api
 

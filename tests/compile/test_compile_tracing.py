@@ -2,12 +2,12 @@
 import numpy
 import numpy as np
 import pytest
+from compile_helpers import tolerances, twin
 from test_compile_training import MLP, make_step
 
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
-from conftest import tolerances, twin
 from tracegrad import optimizers
 
 

@@ -8,11 +8,11 @@ persistent values and reporter values.
 """
 import numpy as np
 import pytest
+from compile_helpers import tolerances, twin
 
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
-from conftest import tolerances, twin
 from tracegrad import optimizer_hooks, optimizers
 
 STEPS = 20

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-import tracegrad
-from tracegrad import testing, Variable
+from tracegrad import Variable, testing
 from tracegrad.utils.type_check import InvalidType
 
 

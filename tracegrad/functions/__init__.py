@@ -2,13 +2,13 @@
 
 Each category package exports its functions through ``__all__``.
 """
-from tracegrad.functions.activation import *  # noqa: F401,F403
-from tracegrad.functions.array import *  # noqa: F401,F403
-from tracegrad.functions.connection import *  # noqa: F401,F403
-from tracegrad.functions.evaluation import *  # noqa: F401,F403
-from tracegrad.functions.loss import *  # noqa: F401,F403
-from tracegrad.functions.math import *  # noqa: F401,F403
-from tracegrad.functions.noise import *  # noqa: F401,F403
-from tracegrad.functions.normalization import *  # noqa: F401,F403
-from tracegrad.functions.pooling import *  # noqa: F401,F403
-from tracegrad.functions.rnn import *  # noqa: F401,F403
+from tracegrad.functions.activation import *
+from tracegrad.functions.array import *
+from tracegrad.functions.connection import *
+from tracegrad.functions.evaluation import *
+from tracegrad.functions.loss import *
+from tracegrad.functions.math import *
+from tracegrad.functions.noise import *
+from tracegrad.functions.normalization import *
+from tracegrad.functions.pooling import *
+from tracegrad.functions.rnn import *

@@ -6,5 +6,5 @@ differences) and double-backward checks, on contiguous and non-contiguous
 inputs, on NumPy and (with a GPU) on CuPy.
 """
 from tracegrad.testing.array import assert_allclose  # noqa: F401
-from tracegrad.testing.parameterized import parameterize, product, product_dict  # noqa: F401
 from tracegrad.testing.function_test import FunctionTestCase  # noqa: F401
+from tracegrad.testing.parameterized import parameterize, product, product_dict  # noqa: F401

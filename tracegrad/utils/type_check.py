@@ -66,15 +66,15 @@ class Expr:
                            f"pass it to type_check.expect()")
 
     # attribute, item and call access
-    def __getattr__(self, name: str) -> 'Expr':
+    def __getattr__(self, name: str) -> Expr:
         if name.startswith('__'):
             raise AttributeError(name)
         return GetAttr(self, name)
 
-    def __getitem__(self, key) -> 'Expr':
+    def __getitem__(self, key) -> Expr:
         return GetItem(self, key)
 
-    def __call__(self, *args) -> 'Expr':
+    def __call__(self, *args) -> Expr:
         return Call(self, args)
 
     # comparisons build conditions
@@ -130,7 +130,7 @@ class Expr:
         return UnaryOp(self, '-', operator.neg)
 
 
-def eval(expr: Any) -> Any:  # noqa: A001 - Chainer's name
+def eval(expr: Any) -> Any:
     """Evaluate an expression (plain values evaluate to themselves)."""
     return expr.eval() if isinstance(expr, Expr) else expr
 

@@ -11,8 +11,22 @@ from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable, _is_array
 
-__all__ = ['add', 'sub', 'rsub', 'mul', 'div', 'rdiv', 'neg', 'absolute', 'pow', 'rpow',
-           'floordiv', 'rfloordiv', 'matmul', 'rmatmul']
+__all__ = [
+    'absolute',
+    'add',
+    'div',
+    'floordiv',
+    'matmul',
+    'mul',
+    'neg',
+    'pow',
+    'rdiv',
+    'rfloordiv',
+    'rmatmul',
+    'rpow',
+    'rsub',
+    'sub',
+]
 
 
 def _sum_to(gy: Variable, shape: tuple) -> Variable:
