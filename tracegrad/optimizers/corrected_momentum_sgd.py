@@ -1,13 +1,11 @@
 """Momentum SGD with momentum correction (Goyal et al., 2017)."""
 from __future__ import annotations
 
-from tracegrad import optimizer
 from tracegrad.optimizer import scalar_like
+from tracegrad.optimizers.momentum_sgd import _VelocityMethod, _VelocityRule
 
-_default_hyperparam = optimizer.Hyperparameter(lr=0.01, momentum=0.9)
 
-
-class CorrectedMomentumSGDRule(optimizer.UpdateRule):
+class CorrectedMomentumSGDRule(_VelocityRule):
     """Update rule of corrected momentum SGD: ``v = momentum * v - grad; param += lr * v``.
 
     The velocity does not include the learning rate, so changing ``lr`` during
@@ -20,15 +18,6 @@ class CorrectedMomentumSGDRule(optimizer.UpdateRule):
         momentum (float): decay rate of the velocity.
     """
 
-    is_elementwise = True
-
-    def __init__(self, parent_hyperparam=None, lr=None, momentum=None):
-        super().__init__(parent_hyperparam or _default_hyperparam)
-        self._override_hyperparams(lr=lr, momentum=momentum)
-
-    def init_state(self, param) -> None:
-        self.state['v'] = param.xp.zeros_like(param.array)
-
     def update_core(self, param) -> None:
         grad = param.grad
         if grad is None:
@@ -39,7 +28,7 @@ class CorrectedMomentumSGDRule(optimizer.UpdateRule):
         param.array += scalar_like(hp.lr, dtype) * state['v']
 
 
-class CorrectedMomentumSGD(optimizer.GradientMethod):
+class CorrectedMomentumSGD(_VelocityMethod):
     """Momentum SGD whose velocity is kept without the learning rate.
 
     Args:
@@ -47,11 +36,4 @@ class CorrectedMomentumSGD(optimizer.GradientMethod):
         momentum (float): decay rate of the velocity.
     """
 
-    def __init__(self, lr=_default_hyperparam.lr, momentum=_default_hyperparam.momentum):
-        super().__init__(lr=lr, momentum=momentum)
-
-    lr = optimizer.HyperparameterProxy('lr')
-    momentum = optimizer.HyperparameterProxy('momentum')
-
-    def create_update_rule(self) -> CorrectedMomentumSGDRule:
-        return CorrectedMomentumSGDRule(self.hyperparam)
+    rule_class = CorrectedMomentumSGDRule

@@ -1,4 +1,9 @@
-"""Momentum SGD: SGD with a velocity."""
+"""Momentum SGD: SGD with a velocity.
+
+Also home of the pieces every velocity method (momentum SGD, Nesterov's accelerated
+gradient, corrected momentum SGD) shares: the ``lr``/``momentum`` hyperparameters, a
+zero velocity ``v`` per parameter, and the optimizer that makes one rule per parameter.
+"""
 from __future__ import annotations
 
 from tracegrad import optimizer
@@ -7,14 +12,8 @@ from tracegrad.optimizer import scalar_like
 _default_hyperparam = optimizer.Hyperparameter(lr=0.01, momentum=0.9)
 
 
-class MomentumSGDRule(optimizer.UpdateRule):
-    """Update rule of momentum SGD: ``v = momentum * v - lr * grad; param += v``.
-
-    Args:
-        parent_hyperparam: the Hyperparameter to fall back to.
-        lr (float): learning rate.
-        momentum (float): decay rate of the velocity.
-    """
+class _VelocityRule(optimizer.UpdateRule):
+    """An update rule with ``lr`` and ``momentum`` and a velocity ``state['v']``."""
 
     is_elementwise = True
 
@@ -24,6 +23,16 @@ class MomentumSGDRule(optimizer.UpdateRule):
 
     def init_state(self, param) -> None:
         self.state['v'] = param.xp.zeros_like(param.array)
+
+
+class MomentumSGDRule(_VelocityRule):
+    """Update rule of momentum SGD: ``v = momentum * v - lr * grad; param += v``.
+
+    Args:
+        parent_hyperparam: the Hyperparameter to fall back to.
+        lr (float): learning rate.
+        momentum (float): decay rate of the velocity.
+    """
 
     def update_core(self, param) -> None:
         grad = param.grad
@@ -35,13 +44,10 @@ class MomentumSGDRule(optimizer.UpdateRule):
         param.array += state['v']
 
 
-class MomentumSGD(optimizer.GradientMethod):
-    """Momentum SGD (the form ``v <- momentum * v - lr * g``, ``param <- param + v``).
+class _VelocityMethod(optimizer.GradientMethod):
+    """A gradient method with ``lr`` and ``momentum``; ``rule_class`` updates each param."""
 
-    Args:
-        lr (float): learning rate.
-        momentum (float): decay rate of the velocity.
-    """
+    rule_class: type[_VelocityRule]
 
     def __init__(self, lr=_default_hyperparam.lr, momentum=_default_hyperparam.momentum):
         super().__init__(lr=lr, momentum=momentum)
@@ -49,5 +55,16 @@ class MomentumSGD(optimizer.GradientMethod):
     lr = optimizer.HyperparameterProxy('lr')
     momentum = optimizer.HyperparameterProxy('momentum')
 
-    def create_update_rule(self) -> MomentumSGDRule:
-        return MomentumSGDRule(self.hyperparam)
+    def create_update_rule(self) -> _VelocityRule:
+        return self.rule_class(self.hyperparam)
+
+
+class MomentumSGD(_VelocityMethod):
+    """Momentum SGD (the form ``v <- momentum * v - lr * g``, ``param <- param + v``).
+
+    Args:
+        lr (float): learning rate.
+        momentum (float): decay rate of the velocity.
+    """
+
+    rule_class = MomentumSGDRule

@@ -1,13 +1,11 @@
 """Nesterov's accelerated gradient."""
 from __future__ import annotations
 
-from tracegrad import optimizer
 from tracegrad.optimizer import scalar_like
+from tracegrad.optimizers.momentum_sgd import _VelocityMethod, _VelocityRule
 
-_default_hyperparam = optimizer.Hyperparameter(lr=0.01, momentum=0.9)
 
-
-class NesterovAGRule(optimizer.UpdateRule):
+class NesterovAGRule(_VelocityRule):
     """Update rule of Nesterov's accelerated gradient (the reformulation of
     Bengio et al., https://arxiv.org/abs/1212.0901)::
 
@@ -19,15 +17,6 @@ class NesterovAGRule(optimizer.UpdateRule):
         lr (float): learning rate.
         momentum (float): decay rate of the velocity.
     """
-
-    is_elementwise = True
-
-    def __init__(self, parent_hyperparam=None, lr=None, momentum=None):
-        super().__init__(parent_hyperparam or _default_hyperparam)
-        self._override_hyperparams(lr=lr, momentum=momentum)
-
-    def init_state(self, param) -> None:
-        self.state['v'] = param.xp.zeros_like(param.array)
 
     def update_core(self, param) -> None:
         grad = param.grad
@@ -41,7 +30,7 @@ class NesterovAGRule(optimizer.UpdateRule):
         param.array -= scalar_like((1 + momentum) * lr, dtype) * grad
 
 
-class NesterovAG(optimizer.GradientMethod):
+class NesterovAG(_VelocityMethod):
     """Nesterov's accelerated gradient.
 
     Args:
@@ -49,11 +38,4 @@ class NesterovAG(optimizer.GradientMethod):
         momentum (float): decay rate of the velocity.
     """
 
-    def __init__(self, lr=_default_hyperparam.lr, momentum=_default_hyperparam.momentum):
-        super().__init__(lr=lr, momentum=momentum)
-
-    lr = optimizer.HyperparameterProxy('lr')
-    momentum = optimizer.HyperparameterProxy('momentum')
-
-    def create_update_rule(self) -> NesterovAGRule:
-        return NesterovAGRule(self.hyperparam)
+    rule_class = NesterovAGRule
