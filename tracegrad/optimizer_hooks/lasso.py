@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from tracegrad import backend
-from tracegrad.optimizer import scalar_like
+from tracegrad.optimizer_hooks.weight_decay import _GradientPenalty
 
 
-class Lasso:
+class Lasso(_GradientPenalty):
     """Add ``rate * sign(param)`` to each gradient (L1 regularization).
 
     Args:
@@ -17,15 +17,6 @@ class Lasso:
     """
 
     name = 'Lasso'
-    call_for_each_param = True
-    timing = 'pre'
 
-    def __init__(self, rate: float):
-        self.rate = rate
-
-    def __call__(self, rule, param) -> None:
-        p, grad_var = param.array, param.grad_var
-        if p is None or grad_var is None:
-            return
-        xp = backend.get_array_module(p)
-        grad_var.array = grad_var.array + scalar_like(self.rate, p.dtype) * xp.sign(p)
+    def _penalty(self, p):
+        return backend.get_array_module(p).sign(p)

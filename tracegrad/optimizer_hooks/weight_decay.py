@@ -1,10 +1,36 @@
-"""L2 regularization as an optimizer hook."""
+"""L2 regularization as an optimizer hook.
+
+Also home of the per-parameter penalty hook that L1 (Lasso) shares with it.
+"""
 from __future__ import annotations
 
 from tracegrad.optimizer import scalar_like
 
 
-class WeightDecay:
+class _GradientPenalty:
+    """Add ``rate * penalty(param)`` to each gradient; subclasses say what the penalty is."""
+
+    call_for_each_param = True
+    timing = 'pre'
+
+    def __init__(self, rate: float):
+        self.rate = rate
+
+    def _rate_for(self, param) -> float:
+        return self.rate
+
+    def _penalty(self, p):
+        raise NotImplementedError
+
+    def __call__(self, rule, param) -> None:
+        p, grad_var = param.array, param.grad_var
+        if p is None or grad_var is None:
+            return
+        rate = scalar_like(self._rate_for(param), p.dtype)
+        grad_var.array = grad_var.array + rate * self._penalty(p)
+
+
+class WeightDecay(_GradientPenalty):
     """Add ``rate * param`` to each gradient (L2 regularization).
 
     Gradients of a loss backpropagated with ``loss_scale`` are still scaled
@@ -19,17 +45,11 @@ class WeightDecay:
     """
 
     name = 'WeightDecay'
-    call_for_each_param = True
-    timing = 'pre'
 
-    def __init__(self, rate: float):
-        self.rate = rate
-
-    def __call__(self, rule, param) -> None:
-        p, grad_var = param.array, param.grad_var
-        if p is None or grad_var is None:
-            return
-        rate = self.rate
+    def _rate_for(self, param) -> float:
         if param._loss_scale is not None:
-            rate = rate * param._loss_scale
-        grad_var.array = grad_var.array + scalar_like(rate, p.dtype) * p
+            return self.rate * param._loss_scale
+        return self.rate
+
+    def _penalty(self, p):
+        return p
