@@ -27,6 +27,7 @@ import timeit
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from benchmarks.eager import make_data, numpy_step
 
 CONFIGS = {
     'B32 784-100-100-10': (32, (784, 100, 100, 10), 200),
@@ -38,13 +39,6 @@ CONFIGS = {
 def median_ms(fn, number: int, repeat: int) -> float:
     fn()
     return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e3
-
-
-def make_data(batch: int, sizes: tuple, seed: int = 0):
-    rng = np.random.RandomState(seed)
-    x = rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32)
-    t = rng.randint(0, sizes[-1], batch).astype(np.int32)
-    return x, t
 
 
 def make_model(sizes: tuple):
@@ -84,44 +78,6 @@ def tracegrad_step(x, t, sizes, compiled: bool):
     fn = tracegrad.compile(step) if compiled else step
     fn(x, t)
     return lambda: fn(x, t), fn
-
-
-def numpy_step(x, t, sizes, lr=0.01):
-    """Hand-written forward/backward with preallocated buffers."""
-    rng = np.random.RandomState(0)
-    ws = [(rng.normal(0, np.sqrt(1 / a), (b, a)).astype(np.float32), np.zeros(b, np.float32))
-          for a, b in zip(sizes[:-1], sizes[1:])]
-    batch = x.shape[0]
-    hs = [np.empty((batch, W.shape[0]), np.float32) for W, _ in ws]
-    gws = [np.empty_like(W) for W, _ in ws]
-    rows = np.arange(batch)
-
-    def step():
-        h, acts = x, [x]
-        for i, (W, b) in enumerate(ws):
-            np.matmul(h, W.T, out=hs[i])
-            hs[i] += b
-            if i < len(ws) - 1:
-                np.maximum(hs[i], 0, out=hs[i])
-            h = hs[i]
-            acts.append(h)
-        z = h - h.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        g = e / s
-        g[rows, t] -= 1
-        g /= batch
-        for i in range(len(ws) - 1, -1, -1):
-            W, b = ws[i]
-            gb = g.sum(axis=0)
-            np.matmul(g.T, acts[i], out=gws[i])
-            if i > 0:
-                g = g @ W
-                g *= acts[i] > 0
-            W -= lr * gws[i]
-            b -= lr * gb
-
-    return step
 
 
 def torch_steps(x, t, sizes, lr=0.01):
@@ -188,7 +144,7 @@ import tracegrad
 from tracegrad import optimizers
 t1 = time.perf_counter()
 batch, sizes, _ = b.CONFIGS[{label!r}]
-x, t = b.make_data(batch, sizes)
+x, t, _ = b.make_data(batch, sizes)
 model = b.make_model(sizes)
 opt = optimizers.SGD(0.01).setup(model)
 
@@ -235,12 +191,12 @@ def main() -> None:
     print('|---|---|---|---|---|---|---|')
     for label in args.configs:
         batch, sizes, number = CONFIGS[label]
-        x, t = make_data(batch, sizes)
+        x, t, params = make_data(batch, sizes)
         run_c, _ = tracegrad_step(x, t, sizes, compiled=True)
         run_e, _ = tracegrad_step(x, t, sizes, compiled=False)
         cols = {'compiled': median_ms(run_c, number, args.repeat),
                 'eager': median_ms(run_e, number, args.repeat),
-                'numpy': median_ms(numpy_step(x, t, sizes), number, args.repeat)}
+                'numpy': median_ms(numpy_step(x, t, params), number, args.repeat)}
         if have_torch:
             step, compiled, _ = torch_steps(x, t, sizes)
             cols['torch'] = median_ms(step, number, args.repeat)

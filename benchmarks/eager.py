@@ -69,17 +69,17 @@ def make_data(batch: int, sizes: tuple, seed: int = 0):
     return x, t, params
 
 
-def tracegrad_step(x, t, params, lr=0.01):
-    ws = [(tracegrad.Parameter(W.copy()), tracegrad.Parameter(b.copy())) for W, b in params]
-    xv = tracegrad.Variable(x, requires_grad=False)
+def _chainer_api_step(lib, functions, x, t, params, lr):
+    """The SGD step written against Chainer's API; ``lib`` is tracegrad or chainer."""
+    ws = [(lib.Parameter(W.copy()), lib.Parameter(b.copy())) for W, b in params]
 
     def step():
-        h = xv
+        h = x
         for i, (W, b) in enumerate(ws):
-            h = F.linear(h, W, b)
+            h = functions.linear(h, W, b)
             if i < len(ws) - 1:
-                h = F.relu(h)
-        loss = F.softmax_cross_entropy(h, t)
+                h = functions.relu(h)
+        loss = functions.softmax_cross_entropy(h, t)
         for W, b in ws:
             W.cleargrad()
             b.cleargrad()
@@ -90,6 +90,11 @@ def tracegrad_step(x, t, params, lr=0.01):
         return loss
 
     return step
+
+
+def tracegrad_step(x, t, params, lr=0.01):
+    return _chainer_api_step(tracegrad, F, tracegrad.Variable(x, requires_grad=False), t,
+                             params, lr)
 
 
 def numpy_step(x, t, params, lr=0.01):
@@ -165,25 +170,7 @@ def chainer_step(x, t, params, lr=0.01):
     import chainer
     import chainer.functions as CF
 
-    ws = [(chainer.Parameter(W.copy()), chainer.Parameter(b.copy())) for W, b in params]
-
-    def step():
-        h = x
-        for i, (W, b) in enumerate(ws):
-            h = CF.linear(h, W, b)
-            if i < len(ws) - 1:
-                h = CF.relu(h)
-        loss = CF.softmax_cross_entropy(h, t)
-        for W, b in ws:
-            W.cleargrad()
-            b.cleargrad()
-        loss.backward()
-        for W, b in ws:
-            W.array -= lr * W.grad
-            b.array -= lr * b.grad
-        return loss
-
-    return step
+    return _chainer_api_step(chainer, CF, x, t, params, lr)
 
 
 def check_same_math(x, t, params) -> None:
