@@ -61,8 +61,8 @@ def make_model(sizes: tuple):
     return L.Classifier(MLP())
 
 
-def tracegrad_step(x, t, sizes, compiled: bool):
-    import tracegrad
+def make_training_step(sizes: tuple):
+    """The step as a user writes it, on a fresh model with SGD(0.01): ``step(x, t) -> loss``."""
     from tracegrad import optimizers
 
     model = make_model(sizes)
@@ -75,6 +75,13 @@ def tracegrad_step(x, t, sizes, compiled: bool):
         opt.update()
         return loss
 
+    return step
+
+
+def tracegrad_step(x, t, sizes, compiled: bool):
+    import tracegrad
+
+    step = make_training_step(sizes)
     fn = tracegrad.compile(step) if compiled else step
     fn(x, t)
     return lambda: fn(x, t), fn
@@ -145,17 +152,7 @@ from tracegrad import optimizers
 t1 = time.perf_counter()
 batch, sizes, _ = b.CONFIGS[{label!r}]
 x, t, _ = b.make_data(batch, sizes)
-model = b.make_model(sizes)
-opt = optimizers.SGD(0.01).setup(model)
-
-def step(x, t):
-    loss = model(x, t)
-    model.cleargrads()
-    loss.backward()
-    opt.update()
-    return loss
-
-compiled = tracegrad.compile(step)
+compiled = tracegrad.compile(b.make_training_step(sizes))
 t2 = time.perf_counter()
 compiled(x, t)       # trace, passes, C build (or cache load), run
 t3 = time.perf_counter()
