@@ -30,17 +30,31 @@ def median_time(fn, number: int, repeat: int) -> float:
 
 
 # ---------------------------------------------------------------- per-op overhead
-def op_overhead(repeat: int) -> list[tuple[str, float, float]]:
+def paired(ours, bare, number: int, repeat: int) -> tuple[float, float, float]:
+    """Median seconds per call of ``ours`` and ``bare``, and the median of their
+    difference, timing the two back to back in each round so they share the noise."""
+    ours()
+    bare()
+    t_ours, t_bare, diffs = [], [], []
+    for _ in range(repeat):
+        a = timeit.timeit(ours, number=number) / number
+        b = timeit.timeit(bare, number=number) / number
+        t_ours.append(a)
+        t_bare.append(b)
+        diffs.append(a - b)
+    return statistics.median(t_ours), statistics.median(t_bare), statistics.median(diffs)
+
+
+def op_overhead(repeat: int) -> list[tuple[str, float, float, float]]:
     x_np = np.random.uniform(-1, 1, 10).astype(np.float32)
     x = tracegrad.Variable(x_np)
-    rows = []
     n = 20000
-    bare = median_time(lambda: np.maximum(x_np, 0), n, repeat)
-    rows.append(('F.relu (graph built)', median_time(lambda: F.relu(x), n, repeat), bare))
-    bare_add = median_time(lambda: x_np + x_np, n, repeat)
-    rows.append(('x + x (graph built)', median_time(lambda: x + x, n, repeat), bare_add))
+    rows = [('F.relu (graph built)', *paired(lambda: F.relu(x), lambda: np.maximum(x_np, 0),
+                                             n, repeat)),
+            ('x + x (graph built)', *paired(lambda: x + x, lambda: x_np + x_np, n, repeat))]
     with tracegrad.no_backprop_mode():
-        rows.append(('F.relu (no_backprop_mode)', median_time(lambda: F.relu(x), n, repeat), bare))
+        rows.append(('F.relu (no_backprop_mode)',
+                     *paired(lambda: F.relu(x), lambda: np.maximum(x_np, 0), n, repeat)))
 
     def relu_fwd_bwd():
         y = F.relu(x)
@@ -52,8 +66,8 @@ def op_overhead(repeat: int) -> list[tuple[str, float, float]]:
         y = np.maximum(x_np, 0)
         return (y > 0) * x_np
 
-    rows.append(('F.relu forward+backward', median_time(relu_fwd_bwd, n // 4, repeat),
-                 median_time(numpy_fwd_bwd, n // 4, repeat)))
+    rows.append(('F.relu forward+backward', *paired(relu_fwd_bwd, numpy_fwd_bwd, n // 4,
+                                                    repeat)))
     return rows
 
 
@@ -187,10 +201,10 @@ def main() -> None:
     args = parser.parse_args()
 
     print('## Eager overhead per op (10-element float32 input)\n')
-    print('| op | tracegrad µs | NumPy µs | overhead µs |')
+    print('| op | tracegrad µs | NumPy µs | overhead µs (median of paired rounds) |')
     print('|---|---|---|---|')
-    for name, t_ours, t_np in op_overhead(args.repeat):
-        print(f'| {name} | {t_ours * 1e6:.2f} | {t_np * 1e6:.2f} | {(t_ours - t_np) * 1e6:.2f} |')
+    for name, t_ours, t_np, overhead in op_overhead(max(args.repeat, 15)):
+        print(f'| {name} | {t_ours * 1e6:.2f} | {t_np * 1e6:.2f} | {overhead * 1e6:.2f} |')
 
     configs = [('B32 784-100-100-10', 32, (784, 100, 100, 10), 300),
                ('B100 784-1000-1000-10', 100, (784, 1000, 1000, 10), 20)]
