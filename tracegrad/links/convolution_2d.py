@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from tracegrad import functions as F
 from tracegrad import initializers
+from tracegrad.functions.connection.im2col import pair
 from tracegrad.link import Link
 from tracegrad.variable import Parameter
-
-
-def _pair(x):
-    if hasattr(x, '__getitem__'):
-        return tuple(x)
-    return x, x
 
 
 class _ConvolutionBase(Link):
@@ -24,9 +19,9 @@ class _ConvolutionBase(Link):
         if ksize is None or out_channels is None:
             raise TypeError(f'{link_name}: out_channels and ksize are required')
         self.ksize = ksize
-        self.stride = _pair(stride)
-        self.pad = _pair(pad)
-        self.dilate = _pair(dilate)
+        self.stride = pair(stride, link_name, 'stride')
+        self.pad = pair(pad, link_name, 'pad')
+        self.dilate = pair(dilate, link_name, 'dilate')
         self.out_channels = out_channels
         self.in_channels = in_channels
         self.groups = int(groups)
@@ -108,7 +103,7 @@ class Convolution2D(_ConvolutionBase):
                          nobias, initialW, initial_bias, dilate, groups)
 
     def _weight_shape(self, in_channels):
-        kh, kw = _pair(self.ksize)
+        kh, kw = pair(self.ksize, self._link_name, 'ksize')
         return self.out_channels, in_channels // self.groups, kh, kw
 
     def forward(self, x):
@@ -144,7 +139,7 @@ class Deconvolution2D(_ConvolutionBase):
         self.outsize = outsize
 
     def _weight_shape(self, in_channels):
-        kh, kw = _pair(self.ksize)
+        kh, kw = pair(self.ksize, self._link_name, 'ksize')
         return in_channels, self.out_channels // self.groups, kh, kw
 
     def forward(self, x):
