@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import tracegrad
 import tracegrad.functions as F
 from tracegrad import Variable, testing
 from tracegrad.utils.type_check import InvalidType
@@ -112,3 +113,29 @@ def test_linear_type_errors(x_shape, w_shape, b_shape, dtypes, match):
 def test_linear_x_needs_a_feature_axis():
     with pytest.raises(InvalidType, match='x.ndim > 2'):
         F.linear(np.ones((2, 3), np.float32), np.ones((4, 3), np.float32), n_batch_axes=2)
+
+
+@pytest.mark.parametrize('wanted', [(0,), (1,), (2,), (0, 2), (1, 2), (0, 1, 2)])
+@pytest.mark.parametrize('x_shape, n_batch_axes', [((3, 4), 1), ((2, 3, 4), 2), ((1, 2, 2), 1)])
+def test_linear_gradient_node_is_differentiable(wanted, x_shape, n_batch_axes):
+    """Linear's one gradient node, for any subset of (gx, gW, gb) flowing on: its own
+    backward (which linear's third derivative also runs) against finite differences."""
+    from tracegrad import gradient_check
+
+    rng = np.random.RandomState(1)
+    n_in = int(np.prod(x_shape[n_batch_axes:]))
+    x = rng.uniform(-1, 1, x_shape)
+    W = rng.uniform(-1, 1, (3, n_in))
+    b = rng.uniform(-1, 1, 3)
+    gy = rng.uniform(-1, 1, x_shape[:n_batch_axes] + (3,))
+
+    def grads_of_linear(x, W, b, gy):
+        y = F.linear(x, W, b, n_batch_axes=n_batch_axes)
+        gs = tracegrad.grad([y], [x, W, b], [gy], enable_double_backprop=True)
+        return sum(F.sum(gs[i] ** 3) for i in wanted)
+
+    gradient_check.check_backward(grads_of_linear, (x, W, b, gy), eps=1e-4,
+                                  atol=1e-6, rtol=1e-5)
+    gradient_check.check_double_backward(
+        grads_of_linear, (x, W, b, gy), np.ones(()),
+        tuple(rng.uniform(-1, 1, a.shape) for a in (x, W, b, gy)), eps=1e-4, atol=1e-5, rtol=1e-4)

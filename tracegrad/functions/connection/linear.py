@@ -1,8 +1,10 @@
 """The affine map ``y = x W^T + b`` (``linear``), the hottest op of training.
 
 Forward is one GEMM (``W.T`` is a view, not a copy) plus the bias. Backward is
-two GEMM nodes, ``gx = gy W`` and ``gW = gy^T x``, and ``gb = sum(gy)``; the
-three nodes differentiate into each other, so double backprop works.
+one node computing what is asked of ``gx = gy W``, ``gW = gy^T x`` and
+``gb = sum(gy)`` (one apply per layer instead of three: the backward pass is
+where eager mode's per-op overhead adds up); its own backward is written with
+``linear`` and ``matmul``, so double backprop works.
 """
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import functools
 import operator
 
 from tracegrad.function_node import FunctionNode
-from tracegrad.functions.math.sum import sum_to
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -61,74 +62,73 @@ class LinearFunction(FunctionNode):
             x = x.reshape(x.shape[:n] + (W.shape[1],))
         y = x @ W.T
         if len(inputs) == 3:
-            y = y + inputs[2]
+            y += inputs[2]  # y is a fresh array: add the bias in place
         return y,
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()
-        gy, = grad_outputs
-        n = self.n_batch_axes
+        return LinearGrad(self.n_batch_axes, indexes).apply((x, W, grad_outputs[0]))
+
+
+class LinearGrad(FunctionNode):
+    """The gradients of ``linear`` that ``indexes`` asks for, in one node.
+
+    Inputs are ``(x, W, gy)``; the outputs are, in the order of ``indexes``
+    (0: x, 1: W, 2: b), ``gx = gy W`` reshaped to ``x``'s shape,
+    ``gW = gy^T x`` and ``gb = sum(gy)`` over the batch axes.
+    """
+
+    def __init__(self, n_batch_axes: int, indexes: tuple):
+        self.n_batch_axes = n_batch_axes
+        self.indexes = indexes
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1, 2))
+        x, W, gy = inputs
+        gy = _as_matrix(gy, self.n_batch_axes)
         ret = []
-        for i in indexes:
+        for i in self.indexes:
             if i == 0:
-                ret.append(LinearGradData(n, x.shape).apply((gy, W))[0])
+                gx = gy @ W
+                ret.append(gx if gx.shape == x.shape else gx.reshape(x.shape))
             elif i == 1:
-                ret.append(LinearGradWeight(n).apply((gy, x))[0])
+                ret.append(gy.T @ _as_matrix(x, self.n_batch_axes))
             else:
-                ret.append(sum_to(gy, (W.shape[0],)))
+                ret.append(gy.sum(axis=0))
         return tuple(ret)
 
-
-class LinearGradData(FunctionNode):
-    """``gx = gy W``, reshaped to the input's shape ``x_shape``."""
-
-    def __init__(self, n_batch_axes: int, x_shape: tuple):
-        self.n_batch_axes = n_batch_axes
-        self.x_shape = x_shape
-
-    def forward(self, inputs):
-        self.retain_inputs((0, 1))
-        gy, W = inputs
-        gx = gy @ W
-        if gx.shape != self.x_shape:
-            gx = gx.reshape(self.x_shape)
-        return gx,
-
     def backward(self, indexes, grad_outputs):
-        gy, W = self.get_retained_inputs()
-        ggx, = grad_outputs
+        # d(gx)/d(W, gy), d(gW)/d(x, gy) and d(gb)/d(gy), written with linear and
+        # matmul so that every order of derivative stays differentiable.
+        from tracegrad.functions.array.broadcast import broadcast_to
+        from tracegrad.functions.array.reshape import reshape
+        from tracegrad.functions.math.matmul import matmul
+
+        x, W, gy = self.get_retained_inputs()
+        upstream = dict(zip(self.indexes, grad_outputs))
+        ggx, ggW, ggb = upstream.get(0), upstream.get(1), upstream.get(2)
         n = self.n_batch_axes
+        gy2 = _as_matrix(gy, n)
+        x2 = _as_matrix(x, n)
+        ggx2 = None if ggx is None else _as_matrix(ggx, n)
         ret = []
         for i in indexes:
-            if i == 0:
-                ret.append(LinearFunction(n).apply((ggx, W))[0])
-            else:
-                ret.append(LinearGradWeight(n).apply((gy, ggx))[0])
-        return tuple(ret)
-
-
-class LinearGradWeight(FunctionNode):
-    """``gW = gy^T x`` with the batch axes of ``gy`` and ``x`` flattened."""
-
-    def __init__(self, n_batch_axes: int):
-        self.n_batch_axes = n_batch_axes
-
-    def forward(self, inputs):
-        self.retain_inputs((0, 1))
-        gy, x = inputs
-        n = self.n_batch_axes
-        return _as_matrix(gy, n).T @ _as_matrix(x, n),
-
-    def backward(self, indexes, grad_outputs):
-        gy, x = self.get_retained_inputs()
-        ggW, = grad_outputs
-        n = self.n_batch_axes
-        ret = []
-        for i in indexes:
-            if i == 0:
-                ret.append(LinearFunction(n).apply((x, ggW))[0])
-            else:
-                ret.append(LinearGradData(n, x.shape).apply((gy, ggW))[0])
+            g = None
+            if i == 0 and ggW is not None:
+                g = reshape(matmul(gy2, ggW), x.shape)
+            elif i == 1 and ggx2 is not None:
+                g = matmul(gy2, ggx2, transa=True)
+            elif i == 2:
+                if ggx2 is not None:
+                    g = linear(ggx2, W, ggb)
+                elif ggb is not None:
+                    g = broadcast_to(ggb, gy2.shape)
+                if ggW is not None:
+                    g_w = linear(x2, ggW)
+                    g = g_w if g is None else g + g_w
+                if g is not None and g.shape != gy.shape:
+                    g = reshape(g, gy.shape)
+            ret.append(g)
         return tuple(ret)
 
 
