@@ -168,6 +168,31 @@ def test_ignore_label_excluded_from_loss_count_and_gradient(double):
     assert per_sample.array[1] == 0
 
 
+@pytest.mark.parametrize('reduce', ['mean', 'no'])
+@pytest.mark.parametrize('ignore_label', [0, 2, -1, 7])
+@pytest.mark.parametrize('label_dtype', [np.int8, np.int32, np.int64])
+@pytest.mark.parametrize('double', [False, True])
+def test_ignore_label_may_be_a_class_index(double, label_dtype, ignore_label, reduce):
+    """All labels in range is the fast path; an ignore_label inside the class range
+    must still be ignored there (loss, count and gradient)."""
+    x, t = _x_t()
+    t = t.astype(label_dtype)
+    xv = Variable(x)
+    loss = F.softmax_cross_entropy(xv, t, ignore_label=ignore_label, reduce=reduce,
+                                   enable_double_backprop=double)
+    expected = _sce_ref(x, t, ignore_label=ignore_label, reduce=reduce)
+    np.testing.assert_allclose(loss.array, expected, rtol=1e-5, atol=1e-7)
+    gy = np.random.uniform(0.5, 1.5, loss.shape).astype(np.float32)
+    loss.grad = gy
+    loss.backward()
+    p = np.exp(_log_softmax_ref(x))
+    onehot = np.eye(3)[t.astype(np.int64)]
+    counted = t != ignore_label
+    scale = gy[:, None] if reduce == 'no' else gy / max(counted.sum(), 1)
+    np.testing.assert_allclose(xv.grad, (p - onehot) * scale * counted[:, None],
+                               rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize('double', [False, True])
 def test_all_labels_ignored_gives_zero(double):
     x, _ = _x_t()

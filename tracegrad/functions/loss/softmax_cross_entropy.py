@@ -108,14 +108,21 @@ class SoftmaxCrossEntropy(FunctionNode):
         x, t = inputs
         xp = backend.get_array_module(x)
         self.soft_target = t.dtype.kind == 'f'
-        if not self.soft_target:
-            check_labels(_NAME, x.shape[1], t, self.ignore_label)
+        # Every label a class index (the usual case): no ignore mask and no weights,
+        # which saves a handful of small array ops on every step.
+        all_counted = (not self.soft_target
+                       and check_labels(_NAME, x.shape[1], t, self.ignore_label)
+                       and self.class_weight is None and type(x) is type(t))
 
         shifted = x - x.max(axis=1, keepdims=True)
         exp = xp.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
         log_z = xp.log(sum_exp)
-        self.y = exp / sum_exp if self.cache_score else None
+        if self.cache_score:
+            exp /= sum_exp  # exp is not used again: the softmax takes its place
+            self.y = exp
+        else:
+            self.y = None
 
         reduc_dtype = _reduction_dtype(x.dtype)
         if self.soft_target:
@@ -126,21 +133,28 @@ class SoftmaxCrossEntropy(FunctionNode):
                 loss = -(t * log_y).sum(axis=1)
             count = reduc_dtype.type(max(x.size // max(x.shape[1], 1), 1))
         else:
-            t_safe, weight = _label_weights(xp, t, self.ignore_label, self.class_weight,
-                                            x.dtype)
+            if all_counted:
+                t_safe, weight = t, None
+            else:
+                t_safe, weight = _label_weights(xp, t, self.ignore_label, self.class_weight,
+                                                x.dtype)
             self._t_safe, self._weight = t_safe, weight  # reused by the gradient
             # log_softmax at the labels only: gather first, then subtract log_z
             if x.ndim == 2:  # index pairs: much cheaper than take_along_axis in NumPy
                 log_p = shifted[xp.arange(len(t_safe)), t_safe] - log_z[:, 0]
             else:
                 log_p = xp.take_along_axis(shifted, t_safe[:, None], axis=1) - log_z
-            loss = -log_p.reshape(t.shape) * weight
-            if self.normalize:
+            loss = -log_p.reshape(t.shape)
+            if weight is not None:
+                loss = loss * weight
+            if not self.normalize:
+                count = reduc_dtype.type(max(len(x), 1))
+            elif weight is None:
+                count = reduc_dtype.type(max(t.size, 1))
+            else:
                 # without class weights, ``weight`` is the 0/1 mask of the counted labels
                 valid = weight if self.class_weight is None else t != self.ignore_label
                 count = xp.maximum(valid.sum(dtype=reduc_dtype), reduc_dtype.type(1))
-            else:
-                count = reduc_dtype.type(max(len(x), 1))
 
         if self.reduce == 'no':
             self.coeff = None
@@ -183,7 +197,14 @@ class SoftmaxCrossEntropyGrad(FunctionNode):
             scale = (gloss * self.coeff).astype(x.dtype, copy=False)
         if self.soft_target:
             return ((y - t) * scale).astype(x.dtype, copy=False),
-        gx = (y - _label_mask(xp, x, self.t_safe)) * (scale * self.weight[:, None])
+        if self.weight is None and x.ndim == 2:
+            # every label counted: scale the softmax, then subtract at the labels in place
+            gx = (y * scale).astype(x.dtype, copy=False)
+            gx[xp.arange(len(gx)), self.t_safe] -= scale if scale.ndim == 0 else scale[:, 0]
+            return gx,
+        if self.weight is not None:
+            scale = scale * self.weight[:, None]
+        gx = (y - _label_mask(xp, x, self.t_safe)) * scale
         return gx.astype(x.dtype, copy=False),
 
     def backward(self, indexes, grad_outputs):
