@@ -158,8 +158,7 @@ class FunctionNode:
         else:
             key = [cls, *self.__dict__.values()]
             for x in in_data:
-                key.append(x.shape)
-                key.append(x.dtype)
+                key += x.shape, x.dtype
             key = tuple(key)
         try:
             if key in _checked_signatures:
@@ -215,9 +214,14 @@ class FunctionNode:
 
     def get_retained_inputs(self) -> tuple:
         """The retained inputs as Variables (connected to the graph)."""
-        if self._input_indexes_to_retain is None or self.inputs is None:
+        indexes = self._input_indexes_to_retain
+        inputs = self.inputs
+        if indexes is None or inputs is None:
             return ()
-        return tuple([self.inputs[i].get_variable() for i in self._input_indexes_to_retain])
+        ret = []
+        for i in indexes:
+            ret.append(inputs[i].get_variable())
+        return tuple(ret)
 
     def get_retained_outputs(self) -> tuple:
         """The retained outputs as Variables (connected to the graph)."""

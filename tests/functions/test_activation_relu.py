@@ -58,12 +58,12 @@ def test_relu_double_backward_graph():
     assert gx.creator is not None
 
 
-def test_relu_retains_only_output():
-    x = Variable(np.array([-1., 2.], np.float32))
-    y = F.relu(x)
-    node = y.creator
-    assert node._input_indexes_to_retain is None
-    assert tuple(node._output_indexes_to_retain) == (0,)
+def test_relu_keeps_only_its_output_array():
+    x = Variable(np.array([-1., 2., 0.5], np.float32))
+    z = F.sum(F.relu(x) * 3)  # the output Variable of relu is gone after this line
+    assert x.node.data is None  # the input array is not kept for backward
+    z.backward()
+    np.testing.assert_array_equal(x.grad, [0., 3., 3.])
 
 
 def test_relu_accepts_arrays_and_no_backprop():

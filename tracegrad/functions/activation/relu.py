@@ -1,8 +1,8 @@
 """Rectified linear unit: ``relu``.
 
 ReLU is the op the eager-overhead benchmark measures, so its path is kept short:
-one ufunc forward, only the output retained, and a gradient node that masks the
-upstream gradient with ``y > 0``.
+one ufunc forward, only the output's array kept, and a gradient node that masks
+the upstream gradient with ``y > 0``.
 """
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ class ReLU(FunctionNode):
 
     def forward(self, inputs):
         x, = inputs
-        self.retain_outputs((0,))
         # A Python float keeps x's dtype and is the cheapest scalar for NumPy to take.
-        return get_array_module(x).maximum(x, 0.),
+        # The gradient needs only the output's array (a constant mask), so it is
+        # kept here rather than retained as a Variable of the graph.
+        self.y = get_array_module(x).maximum(x, 0.)
+        return self.y,
 
     def backward(self, indexes, grad_outputs):
-        y, = self.get_retained_outputs()
-        return ReLUGrad(y.array).apply(grad_outputs)
+        return ReLUGrad(self.y).apply(grad_outputs)
 
 
 class ReLUGrad(FunctionNode):

@@ -139,12 +139,12 @@ class SoftmaxCrossEntropy(FunctionNode):
                 t_safe, weight = _label_weights(xp, t, self.ignore_label, self.class_weight,
                                                 x.dtype)
             self._t_safe, self._weight = t_safe, weight  # reused by the gradient
-            # log_softmax at the labels only: gather first, then subtract log_z
+            # -log_softmax at the labels only: gather first, then subtract from log_z
             if x.ndim == 2:  # index pairs: much cheaper than take_along_axis in NumPy
-                log_p = shifted[xp.arange(len(t_safe)), t_safe] - log_z[:, 0]
+                loss = log_z[:, 0] - shifted[xp.arange(len(t_safe)), t_safe]
             else:
-                log_p = xp.take_along_axis(shifted, t_safe[:, None], axis=1) - log_z
-            loss = -log_p.reshape(t.shape)
+                loss = (log_z - xp.take_along_axis(shifted, t_safe[:, None], axis=1)
+                        ).reshape(t.shape)
             if weight is not None:
                 loss = loss * weight
             if not self.normalize:
