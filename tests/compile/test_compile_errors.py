@@ -213,3 +213,27 @@ def test_dynamic_loss_scaling_is_reported():
     with pytest.raises(tracegrad.CompileError):
         step(*data())
     assert opt.t == 0
+
+
+def test_cuda_backend_names_arrays_on_the_wrong_device():
+    """A compiled CUDA step runs on CuPy arrays: NumPy arguments or parameters get a
+    TypeError naming which array, its device and the way out, before any tracing."""
+    model = L.Linear(3, 2)
+    W_before = model.W.array.copy()
+
+    @tracegrad.compile(backend='cuda')
+    def loss_of(x):
+        return F.sum(model(x))
+
+    with pytest.raises(TypeError, match=r"argument array 0 is on @numpy, but the 'cuda' "
+                                        r"backend runs on cupy arrays.*backend='c'"):
+        loss_of(np.ones((1, 3), np.float32))
+
+    @tracegrad.compile(backend='cuda')
+    def weight_norm():
+        return F.sum(model.W * model.W)
+
+    with pytest.raises(TypeError, match=r'parameter /W is on @numpy'):
+        weight_norm()
+    np.testing.assert_array_equal(model.W.array, W_before)
+    assert loss_of.stats['traces'] == weight_norm.stats['traces'] == 0

@@ -11,6 +11,7 @@ from typing import Any
 import numpy
 
 from tracegrad import backend
+from tracegrad.backends import cuda
 from tracegrad.compile import state as state_mod
 from tracegrad.compile.tracer import CompileError, TraceContext, TracerArray, as_tracer
 from tracegrad.variable import Variable
@@ -18,6 +19,9 @@ from tracegrad.variable import Variable
 logger = logging.getLogger('tracegrad.compile')
 
 MAX_SPECIALIZATIONS = 8
+
+# The device each backend's programs run on.
+_BACKEND_DEVICE = {'c': 'numpy', 'reference': 'numpy', 'cuda': 'cupy'}
 
 
 def compile(fn: Callable | None = None, *, backend: str = 'c', fallback: str = 'error',
@@ -96,6 +100,7 @@ class CompiledFunction:
         get_backend(backend_name)  # unknown names fail now, not at the first call
         self.fn = fn
         self.backend = backend_name
+        self._device = _BACKEND_DEVICE.get(backend_name, 'numpy')
         self.fallback = fallback
         self.targets = targets
         self.name = name or getattr(fn, '__qualname__', repr(fn))
@@ -192,6 +197,7 @@ class CompiledFunction:
         from tracegrad.configuration import using_config
 
         t0 = time.perf_counter()
+        self._check_devices(arrays, links)
         # Everything below is undone if tracing fails: the objects look untouched.
         snapshot = state_mod.Snapshot(links, optimizers)
         try:
@@ -255,8 +261,25 @@ class CompiledFunction:
         return _Specialization(graph, order, written, ctx.random_inputs, tree, reports, program,
                                seconds, read_checks)
 
+    def _check_devices(self, arrays: list, links: list) -> None:
+        """Arguments and parameters must live where this backend's programs run."""
+        expected = self._device
+        where = [(f'argument array {i}', a) for i, a in enumerate(arrays)]
+        for link in links:
+            where += [(f'parameter {name}', p.array) for name, p in link.namedparams()
+                      if p.array is not None]
+        for what, a in where:
+            module = backend.get_array_module(a).__name__
+            if module != expected:
+                raise TypeError(
+                    f'compile: {self.name}: {what} is on {backend.get_device_from_array(a)}, '
+                    f'but the {self.backend!r} backend runs on {expected} arrays; move the '
+                    f"model and data with to_device(), or compile with backend="
+                    f"{'cuda' if module == 'cupy' else 'c'!r}")
+
     def _run(self, spec: _Specialization, arrays: list):
-        draws = [_draw(kind, rargs, value.shape, value.dtype)
+        xp = cuda.cupy if self._device == 'cupy' else numpy
+        draws = [_draw(xp, kind, rargs, value.shape, value.dtype)
                  for value, kind, rargs in spec.random_inputs]  # all of them, in trace order
         feeds = []
         for kind, what in spec.feeds:
@@ -282,14 +305,15 @@ class CompiledFunction:
             elif s.kind == 'hyper':
                 s.set(outs[index].item())
             else:
-                current = s.get()
-                if current is outs[index]:
+                current, out = s.get(), outs[index]
+                if current is out:
                     continue  # updated in place by the program
-                if isinstance(current, numpy.ndarray) and current.shape == outs[index].shape \
-                        and current.dtype == outs[index].dtype and current.flags.writeable:
-                    numpy.copyto(current, outs[index])  # keep aliases, as eager in-place updates
+                if type(current) is type(out) and current.shape == out.shape \
+                        and current.dtype == out.dtype \
+                        and getattr(current.flags, 'writeable', True):  # CuPy's are
+                    xp.copyto(current, out)  # keep aliases, as eager in-place updates do
                 else:
-                    s.set(outs[index])
+                    s.set(out)
         if spec.reports:
             from tracegrad import reporter
 
@@ -425,8 +449,9 @@ def _slot_feed(slot):
     return value
 
 
-def _draw(kind: str, args: tuple, shape: tuple, dtype: str):
-    rs = numpy.random
+def _draw(xp, kind: str, args: tuple, shape: tuple, dtype: str):
+    """A traced random draw, made as eager code would make it: from ``xp.random``."""
+    rs = xp.random
     size = shape if shape else None
     if kind == 'rand':
         out = rs.rand(*shape)
@@ -442,7 +467,7 @@ def _draw(kind: str, args: tuple, shape: tuple, dtype: str):
         out = rs.randn(*shape)
     else:
         raise CompileError(f'unknown random draw {kind}')
-    return numpy.asarray(out, dtype=dtype)
+    return xp.asarray(out, dtype=dtype)
 
 
 def _flatten_args(args: tuple) -> tuple[list, tuple]:
@@ -451,14 +476,11 @@ def _flatten_args(args: tuple) -> tuple[list, tuple]:
     for a in args:
         if isinstance(a, Variable):
             a = a.array
-        if isinstance(a, numpy.ndarray):
+        if isinstance(a, state_mod.DEVICE_ARRAYS):
             arrays.append(a)
-            key.append(('array', a.shape, a.dtype.str))
+            key.append((type(a), a.shape, a.dtype.str))
         elif isinstance(a, (int, float, bool, str, type(None))):
             key.append(('const', type(a).__name__, a))
-        elif backend.get_array_module(a) is not numpy:
-            raise TypeError(f'compile: arguments on {backend.get_device_from_array(a)} are not '
-                            f'supported by this backend')
         else:
             raise TypeError(f'compile: unsupported argument type {type(a).__name__}; pass '
                             f'arrays, Variables or Python scalars')
@@ -471,7 +493,7 @@ def _unflatten_args(args: tuple, tracers: list) -> tuple:
     for a in args:
         if isinstance(a, Variable):
             out.append(Variable(next(it), requires_grad=a.requires_grad))
-        elif isinstance(a, numpy.ndarray):
+        elif isinstance(a, state_mod.DEVICE_ARRAYS):
             out.append(next(it))
         else:
             out.append(a)
@@ -494,7 +516,7 @@ def _flatten_result(result) -> tuple[list, Any]:
             return ('dict', {k: walk(v) for k, v in r.items()})
         if isinstance(r, (int, float, bool, str, type(None))):
             return ('const', r)
-        if isinstance(r, numpy.ndarray):
+        if isinstance(r, state_mod.DEVICE_ARRAYS):
             values.append(as_tracer(r).value)
             return ('array', len(values) - 1)
         raise CompileError(f'compile: cannot return a {type(r).__name__} from a compiled function')
