@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy
+
 from tracegrad import backend
 from tracegrad.dataset import convert
 from tracegrad.training.updater import Updater
@@ -31,7 +33,8 @@ class StandardUpdater(Updater):
         compile: True to run each step (loss, cleargrads, backward, update)
             through :func:`tracegrad.compile`, traced once and reused; a dict is
             passed as keyword arguments to :func:`tracegrad.compile` (e.g.
-            ``{'backend': 'reference'}``).
+            ``{'backend': 'reference'}``). The backend is ``'cuda'`` when
+            ``device`` is a GPU and ``'c'`` otherwise, unless given.
     """
 
     def __init__(self, iterator, optimizer, converter=convert.concat_examples, device=None,
@@ -147,6 +150,9 @@ class StandardUpdater(Updater):
             targets = (optimizer,) + ((loss_func,) if hasattr(loss_func, 'namedparams') else ())
             options = dict(self._compile_options)
             options['targets'] = tuple(options.get('targets', ())) + targets
+            if 'backend' not in options and self._device is not None \
+                    and self._device.xp is not numpy:
+                options['backend'] = 'cuda'  # the model lives on a GPU: compile for it
             self._compiled_step = compile_step(step, **options)
         return self._compiled_step
 
