@@ -229,10 +229,10 @@ def main() -> None:
         for _ in range(4 * args.repeat):
             for name in ours:
                 times[name].append(timeit.timeit(steps[name], number=number) / number)
-        for name in steps:
+        for name, step in steps.items():
             if name not in ours:
                 for _ in range(4 * args.repeat):
-                    times[name].append(timeit.timeit(steps[name], number=number) / number)
+                    times[name].append(timeit.timeit(step, number=number) / number)
         base = times['NumPy by hand']
         for name, ts in times.items():
             if name in ours:

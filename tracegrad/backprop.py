@@ -112,11 +112,9 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
                     continue
                 gys = tuple(gys)
             targets = []
-            i = 0
-            for x in inputs:
+            for i, x in enumerate(inputs):
                 if x.requires_grad:
                     targets.append(i)
-                i += 1
             if not targets:
                 continue
             targets = tuple(targets)

@@ -99,8 +99,7 @@ class FunctionNode:
             node = x._node_
             if node is None:
                 node = x._node
-            if node.rank > rank:
-                rank = node.rank
+            rank = max(rank, node.rank)
             in_nodes.append(node)
         self.inputs = in_nodes = tuple(in_nodes)
         self.rank = rank
