@@ -132,7 +132,9 @@ class FunctionNode:
         """Type checks: all inputs on one device, then the function's own expectations.
 
         A check that passed is remembered for the same function class, constructor
-        arguments and input shapes and dtypes, so steady-state calls skip it.
+        arguments and input shapes and dtypes, so steady-state calls skip it. (For a
+        class without ``__init__`` the key is the class and the inputs: attributes set
+        on such an instance before ``apply`` are not expected to change the check.)
         """
         n = len(in_data)
         a = in_data[0] if n else None
