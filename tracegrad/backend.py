@@ -17,6 +17,10 @@ if cuda.available:
     _namespaces[cuda.ndarray] = cuda.cupy
 
 
+# The types of concrete (eager) arrays: NumPy's, and CuPy's where a GPU is available.
+DEVICE_ARRAY_TYPES: tuple = (numpy.ndarray, cuda.ndarray) if cuda.available else (numpy.ndarray,)
+
+
 def register_array_namespace(array_type: type, xp: Any) -> None:
     """Make :func:`get_array_module` return ``xp`` for arrays of ``array_type``."""
     _namespaces[array_type] = xp

@@ -476,7 +476,7 @@ def _flatten_args(args: tuple) -> tuple[list, tuple]:
     for a in args:
         if isinstance(a, Variable):
             a = a.array
-        if isinstance(a, state_mod.DEVICE_ARRAYS):
+        if isinstance(a, backend.DEVICE_ARRAY_TYPES):
             arrays.append(a)
             key.append((type(a), a.shape, a.dtype.str))
         elif isinstance(a, (int, float, bool, str, type(None))):
@@ -493,7 +493,7 @@ def _unflatten_args(args: tuple, tracers: list) -> tuple:
     for a in args:
         if isinstance(a, Variable):
             out.append(Variable(next(it), requires_grad=a.requires_grad))
-        elif isinstance(a, state_mod.DEVICE_ARRAYS):
+        elif isinstance(a, backend.DEVICE_ARRAY_TYPES):
             out.append(next(it))
         else:
             out.append(a)
@@ -516,7 +516,7 @@ def _flatten_result(result) -> tuple[list, Any]:
             return ('dict', {k: walk(v) for k, v in r.items()})
         if isinstance(r, (int, float, bool, str, type(None))):
             return ('const', r)
-        if isinstance(r, state_mod.DEVICE_ARRAYS):
+        if isinstance(r, backend.DEVICE_ARRAY_TYPES):
             values.append(as_tracer(r).value)
             return ('array', len(values) - 1)
         raise CompileError(f'compile: cannot return a {type(r).__name__} from a compiled function')

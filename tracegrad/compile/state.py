@@ -15,12 +15,8 @@ from typing import Any
 
 import numpy
 
-from tracegrad.backends import cuda
+from tracegrad.backend import DEVICE_ARRAY_TYPES
 from tracegrad.variable import Variable
-
-# Concrete arrays a compiled step takes, returns and keeps as state: NumPy's, and
-# CuPy's where CuPy is installed.
-DEVICE_ARRAYS = (numpy.ndarray, cuda.ndarray) if cuda.available else (numpy.ndarray,)
 
 
 class Slot:
@@ -223,7 +219,7 @@ def _hyper_slots(prefix: str, hp, own_only: bool = False) -> list:
 
 
 def _is_traceable_array(value: Any) -> bool:
-    return isinstance(value, DEVICE_ARRAYS) and value.dtype.kind in 'biuf'
+    return isinstance(value, DEVICE_ARRAY_TYPES) and value.dtype.kind in 'biuf'
 
 
 def prepare_optimizer_state(optimizers: list) -> None:
@@ -380,7 +376,7 @@ def _code_names(code) -> set:
 
 
 def _identity_or_value(value):
-    return id(value) if isinstance(value, DEVICE_ARRAYS) else value
+    return id(value) if isinstance(value, DEVICE_ARRAY_TYPES) else value
 
 
 class Snapshot:

@@ -13,7 +13,6 @@ from typing import Any
 import numpy
 
 from tracegrad import backend
-from tracegrad.backends import cuda
 
 
 class Converter:
@@ -99,12 +98,8 @@ def to_device(device, x):
     return device.send(x)
 
 
-def _array_types() -> tuple:
-    return (numpy.ndarray, cuda.ndarray) if cuda.available else (numpy.ndarray,)
-
-
 def _concat_arrays(arrays, padding):
-    if not isinstance(arrays[0], _array_types()):
+    if not isinstance(arrays[0], backend.DEVICE_ARRAY_TYPES):
         arrays = numpy.asarray(arrays)  # numbers or lists
     device = backend.get_device_from_array(arrays[0])
     xp = device.xp

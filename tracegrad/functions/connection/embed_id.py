@@ -5,10 +5,8 @@ rows (ids that repeat accumulate); its own gradient is again a lookup.
 """
 from __future__ import annotations
 
-import numpy
-
+from tracegrad import backend
 from tracegrad.backend import get_array_module
-from tracegrad.backends import cuda
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
@@ -75,7 +73,7 @@ def _check_ids(x, W, ignore_label) -> None:
     """Reject ids outside ``[0, len(W))`` when the values are at hand (NumPy/CuPy)."""
     ids = x.array if isinstance(x, Variable) else x
     n_vocab = W.shape[0] if getattr(W, 'ndim', 0) == 2 else None
-    if (n_vocab is None or not isinstance(ids, (numpy.ndarray, cuda.ndarray))
+    if (n_vocab is None or not isinstance(ids, backend.DEVICE_ARRAY_TYPES)
             or ids.dtype.kind != 'i' or ids.size == 0):
         return  # the type check reports what is wrong, or there is nothing to check
     valid = (ids >= 0) & (ids < n_vocab)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy
 
-from tracegrad.backends import cuda
+from tracegrad import backend
 from tracegrad.utils import type_check
 
 
@@ -25,7 +25,7 @@ def check_labels(func_name: str, n_class: int, t, ignore_label=None) -> bool:
         bool: True when ``t`` is a concrete array whose labels all lie in
         ``[0, n_class)`` (so none is ignored); callers take a shorter path then.
     """
-    if not isinstance(t, (numpy.ndarray, cuda.ndarray)):
+    if not isinstance(t, backend.DEVICE_ARRAY_TYPES):
         return False
     # One reduction finds negative and too-large labels at once: read as unsigned,
     # a negative integer is larger than any class index. (Not when ignore_label is
