@@ -77,40 +77,22 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
         grads[node] = _sum_grads(grads[node], gy, enable_double_backprop) if node in grads else gy
         _push(node, heap, seen, leaves)
 
-    # The loop below runs once per function node of the graph, so it is written
-    # for CPython's bytecode: one-output nodes without building lists, and the
-    # queueing of an input's creator (what _push does) inlined.
-    heappop = heapq.heappop
-    heappush = heapq.heappush
     with using_config('enable_backprop', enable_double_backprop):
         while heap:
-            func = heappop(heap)[2]
-            inputs = func.inputs
-            if inputs is None:  # unchained while we were walking
-                continue
-            outputs = func.outputs
-            if len(outputs) == 1:
-                n = outputs[0]()
+            func = heapq.heappop(heap)[2]
+            gys = []
+            has_gy = False
+            for ref in func.outputs:
+                n = ref()
                 gy = None if n is None else grads.pop(n, None)
-                if gy is None:
-                    continue
-                if record:
-                    _record(n, gy, wanted, found, retain_grad)
-                gys = (gy,)
-            else:
-                gys = []
-                has_gy = False
-                for ref in outputs:
-                    n = ref()
-                    gy = None if n is None else grads.pop(n, None)
-                    gys.append(gy)
-                    if gy is not None:
-                        has_gy = True
-                        if record:
-                            _record(n, gy, wanted, found, retain_grad)
-                if not has_gy:
-                    continue
-                gys = tuple(gys)
+                gys.append(gy)
+                if gy is not None:
+                    has_gy = True
+                    if record:
+                        _record(n, gy, wanted, found, retain_grad)
+            inputs = func.inputs
+            if inputs is None or not has_gy:  # unchained while we were walking, or no grads
+                continue
             targets = []
             for i, x in enumerate(inputs):
                 if x.requires_grad:
@@ -118,8 +100,8 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
             if not targets:
                 continue
             targets = tuple(targets)
-            gxs = func.backward(targets, gys)
-            del gys, gy
+            gxs = func.backward(targets, tuple(gys))
+            del gys
             if type(gxs) is not tuple or len(gxs) != len(targets):
                 gxs = _normalize_grads(func, targets, gxs)
             for i, gx in zip(targets, gxs):
@@ -135,15 +117,9 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
                 old = grads.get(x)
                 if old is None:
                     grads[x] = gx
-                else:
+                    _push(x, heap, seen, leaves)
+                else:  # x's creator was queued with its first gradient
                     grads[x] = _sum_grads(old, gx, enable_double_backprop)
-                    continue  # its creator is queued already
-                creator = x.creator_node
-                if creator is None:
-                    leaves[x] = None
-                elif creator not in seen:
-                    seen.add(creator)
-                    heappush(heap, (-creator.rank, len(seen), creator))
 
     if wanted is not None:
         for node in leaves:
