@@ -23,20 +23,26 @@ import tracegrad
 import tracegrad.functions as F
 
 
+def alternating(fns, number: int, repeat: int) -> list[list[float]]:
+    """Seconds per call of each function in ``fns``, ``repeat`` rounds of ``number``
+    calls, the functions taking turns within each round so that they share the
+    machine's changes of load."""
+    times: list = [[] for _ in fns]
+    for _ in range(repeat):
+        for ts, fn in zip(times, fns):
+            ts.append(timeit.timeit(fn, number=number) / number)
+    return times
+
+
 # ---------------------------------------------------------------- per-op overhead
 def paired(ours, bare, number: int, repeat: int) -> tuple[float, float, float]:
     """Median seconds per call of ``ours`` and ``bare``, and the median of their
-    difference, timing the two back to back in each round so they share the noise."""
+    per-round difference."""
     ours()
     bare()
-    t_ours, t_bare, diffs = [], [], []
-    for _ in range(repeat):
-        a = timeit.timeit(ours, number=number) / number
-        b = timeit.timeit(bare, number=number) / number
-        t_ours.append(a)
-        t_bare.append(b)
-        diffs.append(a - b)
-    return statistics.median(t_ours), statistics.median(t_bare), statistics.median(diffs)
+    t_ours, t_bare = alternating((ours, bare), number, repeat)
+    return (statistics.median(t_ours), statistics.median(t_bare),
+            statistics.median(a - b for a, b in zip(t_ours, t_bare)))
 
 
 def op_overhead(repeat: int) -> list[tuple[str, float, float, float]]:
@@ -225,14 +231,11 @@ def main() -> None:
         # Other frameworks run afterwards on their own: PyTorch's OpenMP threads keep
         # spinning after a step and would slow whatever ran next.
         ours = ('NumPy by hand', 'tracegrad eager')
-        times: dict = {name: [] for name in steps}
-        for _ in range(4 * args.repeat):
-            for name in ours:
-                times[name].append(timeit.timeit(steps[name], number=number) / number)
+        rounds = 4 * args.repeat
+        times = dict(zip(ours, alternating([steps[name] for name in ours], number, rounds)))
         for name, step in steps.items():
             if name not in ours:
-                for _ in range(4 * args.repeat):
-                    times[name].append(timeit.timeit(step, number=number) / number)
+                times[name], = alternating([step], number, rounds)
         base = times['NumPy by hand']
         for name, ts in times.items():
             if name in ours:

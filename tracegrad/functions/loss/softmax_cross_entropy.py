@@ -109,7 +109,8 @@ class SoftmaxCrossEntropy(FunctionNode):
         xp = backend.get_array_module(x)
         self.soft_target = t.dtype.kind == 'f'
         # Every label a class index (the usual case): no ignore mask and no weights,
-        # which saves a handful of small array ops on every step.
+        # which saves a handful of small array ops on every step. Only for concrete
+        # arrays of one kind: the gradient then subtracts at the labels in place.
         all_counted = (not self.soft_target
                        and check_labels(_NAME, x.shape[1], t, self.ignore_label)
                        and self.class_weight is None and type(x) is type(t))
