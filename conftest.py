@@ -36,3 +36,19 @@ def _doctest_namespace(request, doctest_namespace):
     numpy.set_printoptions(legacy='1.25')
     yield
     numpy.set_printoptions(**printoptions)
+
+
+@pytest.fixture
+def hot_path(request):
+    """Run a test once on each eager hot path: C (``tracegrad._speedups``) and Python."""
+    from tracegrad import _native
+
+    with _native.implementation(request.param):
+        yield request.param
+
+
+def pytest_generate_tests(metafunc):
+    if 'hot_path' in metafunc.fixturenames:
+        from tracegrad import _native
+
+        metafunc.parametrize('hot_path', _native.IMPLEMENTATIONS, indirect=True)

@@ -21,6 +21,7 @@ import numpy as np
 sys.path.insert(0, '.')
 import tracegrad
 import tracegrad.functions as F
+from tracegrad import _native
 
 
 def alternating(fns, number: int, repeat: int) -> list[list[float]]:
@@ -68,6 +69,12 @@ def op_overhead(repeat: int) -> list[tuple[str, float, float, float]]:
 
     rows.append(('F.relu forward+backward', *paired(relu_fwd_bwd, numpy_fwd_bwd, n // 4,
                                                     repeat)))
+    if _native.ENABLED:  # the same ops on the pure-Python hot path, for comparison
+        with _native.implementation('python'):
+            rows.append(('F.relu (graph built), Python hot path',
+                         *paired(lambda: F.relu(x), lambda: np.maximum(x_np, 0), n, repeat)))
+            rows.append(('F.relu forward+backward, Python hot path',
+                         *paired(relu_fwd_bwd, numpy_fwd_bwd, n // 4, repeat)))
     return rows
 
 
@@ -180,6 +187,20 @@ def torch_step(x, t, params, lr=0.01):
     return step
 
 
+def tracegrad_python_step(x, t, params, lr=0.01):
+    """tracegrad's step on its pure-Python hot path (what runs where the C module
+    tracegrad._speedups could not be built); switching costs ~1 µs per step."""
+    if not _native.ENABLED:
+        raise RuntimeError('the C hot path is not built, so the other column is this one')
+    step = tracegrad_step(x, t, params, lr)
+
+    def python_step():
+        with _native.implementation('python'):
+            return step()
+
+    return python_step
+
+
 def chainer_step(x, t, params, lr=0.01):
     import chainer
     import chainer.functions as CF
@@ -209,7 +230,9 @@ def main() -> None:
     configs = [('B32 784-100-100-10', 32, (784, 100, 100, 10), 25),
                ('B100 784-1000-1000-10', 100, (784, 1000, 1000, 10), 2)]
     columns = [('NumPy by hand', numpy_step), ('tracegrad eager', tracegrad_step),
+               ('tracegrad, Python hot path', tracegrad_python_step),
                ('PyTorch eager', torch_step), ('Chainer eager', chainer_step)]
+    print(f'\nC hot path (tracegrad._speedups): {"on" if _native.ENABLED else "not built"}')
     print('\n## MLP training step, ms (median), ratio to hand-written NumPy '
           '(tracegrad: median of per-round ratios)\n')
     print('| step | ' + ' | '.join(name for name, _ in columns) + ' |')
@@ -230,7 +253,8 @@ def main() -> None:
         # hits both alike; the ratio is taken within each round, then the median.
         # Other frameworks run afterwards on their own: PyTorch's OpenMP threads keep
         # spinning after a step and would slow whatever ran next.
-        ours = ('NumPy by hand', 'tracegrad eager')
+        ours = [name for name in ('NumPy by hand', 'tracegrad eager',
+                                  'tracegrad, Python hot path') if name in steps]
         rounds = 4 * args.repeat
         times = dict(zip(ours, alternating([steps[name] for name in ours], number, rounds)))
         for name, step in steps.items():

@@ -4,6 +4,9 @@ import pytest
 import tracegrad
 from tracegrad import Variable
 
+# Every test here runs on both eager hot paths (C and Python; see conftest.py).
+pytestmark = pytest.mark.usefixtures('hot_path')
+
 
 def f32(*values):
     return np.array(values, np.float32)

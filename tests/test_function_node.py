@@ -7,6 +7,9 @@ import tracegrad
 from tracegrad import FunctionNode, Variable, backend
 from tracegrad.utils import type_check
 
+# Every test here runs on both eager hot paths (C and Python; see conftest.py).
+pytestmark = pytest.mark.usefixtures('hot_path')
+
 
 def f32(*values):
     return np.array(values, np.float32)

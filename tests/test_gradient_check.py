@@ -3,6 +3,9 @@ import pytest
 
 from tracegrad import FunctionNode, Variable, gradient_check
 
+# Every test here runs on both eager hot paths (C and Python; see conftest.py).
+pytestmark = pytest.mark.usefixtures('hot_path')
+
 
 class Cube(FunctionNode):
     def __init__(self, wrong=False):

@@ -3,6 +3,7 @@
 ``import tracegrad as chainer`` runs Chainer v7 programs.
 """
 from tracegrad import (
+    _native,  # noqa: F401  (the C hot path, when it is built)
     backend,  # noqa: F401
     backends,  # noqa: F401
     functions,  # noqa: F401

@@ -34,6 +34,11 @@ def _normalize_grads(func, target_indexes: tuple, gxs) -> tuple:
                  for gx in gxs)
 
 
+def _grad_shape_error(func, i: int, gx: Variable, x: VariableNode) -> ValueError:
+    return ValueError(f'{func.label}.backward: the gradient of input {i} has shape '
+                      f'{gx._data.shape}, but the input has shape {x.shape}')
+
+
 def _push(node: VariableNode, heap: list, seen: set, leaves: dict) -> None:
     """Queue the creator of ``node`` once (highest rank first), or note ``node`` as a leaf."""
     func = node.creator_node
@@ -53,6 +58,60 @@ def _record(node: VariableNode, gy: Variable, wanted, found: dict, retain_grad: 
         if var is not None:
             var._grad_var = gy
 
+
+def _backprop_loop(heap: list, seen: set, leaves: dict, grads: dict, wanted, found: dict,
+                          retain_grad: bool, enable_double_backprop: bool) -> None:
+    """Run creators off ``heap`` until it is empty, moving gradients through ``grads``.
+
+    ``tracegrad/_speedups.c`` has the same loop in C, which ``tracegrad._native``
+    puts in its place when it is built; this one is the reference and the fallback.
+    """
+    record = wanted is not None or retain_grad
+    while heap:
+        func = heapq.heappop(heap)[2]
+        gys = []
+        has_gy = False
+        for ref in func.outputs:
+            n = ref()
+            gy = None if n is None else grads.pop(n, None)
+            gys.append(gy)
+            if gy is not None:
+                has_gy = True
+                if record:
+                    _record(n, gy, wanted, found, retain_grad)
+        inputs = func.inputs
+        if inputs is None or not has_gy:  # unchained while we were walking, or no grads
+            continue
+        targets = []
+        for i, x in enumerate(inputs):
+            if x.requires_grad:
+                targets.append(i)
+        if not targets:
+            continue
+        targets = tuple(targets)
+        gxs = func.backward(targets, tuple(gys))
+        del gys
+        if type(gxs) is not tuple or len(gxs) != len(targets):
+            gxs = _normalize_grads(func, targets, gxs)
+        for i, gx in zip(targets, gxs):
+            if gx is None:
+                continue
+            if not isinstance(gx, Variable):
+                gx = Variable(gx, requires_grad=False)
+            x = inputs[i]
+            if x.shape is not None and gx._data.shape != x.shape:
+                raise _grad_shape_error(func, i, gx, x)
+            old = grads.get(x)
+            if old is None:
+                grads[x] = gx
+                _push(x, heap, seen, leaves)
+            else:  # x's creator was queued with its first gradient
+                grads[x] = _sum_grads(old, gx, enable_double_backprop)
+
+
+_loop = _backprop_loop  # or the C loop (see tracegrad._native)
+
+
 def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable], *,
                   retain_grad: bool = False, enable_double_backprop: bool = False,
                   loss_scale: float | None = None,
@@ -69,7 +128,6 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
     leaves: dict = {}  # node -> None, in arrival order
     wanted = None if wanted is None else set(wanted)
     found: dict = {}
-    record = wanted is not None or retain_grad
 
     for node, gy in zip(output_nodes, seeds):
         if gy is None:
@@ -78,48 +136,7 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
         _push(node, heap, seen, leaves)
 
     with using_config('enable_backprop', enable_double_backprop):
-        while heap:
-            func = heapq.heappop(heap)[2]
-            gys = []
-            has_gy = False
-            for ref in func.outputs:
-                n = ref()
-                gy = None if n is None else grads.pop(n, None)
-                gys.append(gy)
-                if gy is not None:
-                    has_gy = True
-                    if record:
-                        _record(n, gy, wanted, found, retain_grad)
-            inputs = func.inputs
-            if inputs is None or not has_gy:  # unchained while we were walking, or no grads
-                continue
-            targets = []
-            for i, x in enumerate(inputs):
-                if x.requires_grad:
-                    targets.append(i)
-            if not targets:
-                continue
-            targets = tuple(targets)
-            gxs = func.backward(targets, tuple(gys))
-            del gys
-            if type(gxs) is not tuple or len(gxs) != len(targets):
-                gxs = _normalize_grads(func, targets, gxs)
-            for i, gx in zip(targets, gxs):
-                if gx is None:
-                    continue
-                if not isinstance(gx, Variable):
-                    gx = Variable(gx, requires_grad=False)
-                x = inputs[i]
-                if x.shape is not None and gx._data.shape != x.shape:
-                    raise ValueError(
-                        f'{func.label}.backward: the gradient of input {i} has shape '
-                        f'{gx._data.shape}, but the input has shape {x.shape}')
-                old = grads.get(x)
-                if old is None:
-                    grads[x] = gx
-                    _push(x, heap, seen, leaves)
-                else:  # x's creator was queued with its first gradient
-                    grads[x] = _sum_grads(old, gx, enable_double_backprop)
+        _loop(heap, seen, leaves, grads, wanted, found, retain_grad, enable_double_backprop)
 
     if wanted is not None:
         for node in leaves:

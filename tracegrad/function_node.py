@@ -81,11 +81,10 @@ class FunctionNode:
             self._check_inputs(in_data)
         outputs = self.forward(in_data)
         if type(outputs) is not tuple:
-            raise TypeError(f'{self.label}.forward must return a tuple of arrays, '
-                            f'got {type(outputs).__name__}')
+            outputs = _coerce_outputs(self, outputs)
         for y in outputs:
             if type(y) is not numpy.ndarray:
-                outputs = tuple([_force_array(self, y) for y in outputs])
+                outputs = _coerce_outputs(self, outputs)
                 break
 
         if not requires_grad or not config.enable_backprop:
@@ -269,6 +268,14 @@ def _as_inputs(func: FunctionNode, inputs: Sequence[Any]) -> list:
     return ret
 
 
+def _coerce_outputs(func: FunctionNode, outputs: Any) -> tuple:
+    """``forward``'s result as a tuple of arrays (0-d reductions give NumPy scalars)."""
+    if type(outputs) is not tuple:
+        raise TypeError(f'{func.label}.forward must return a tuple of arrays, '
+                        f'got {type(outputs).__name__}')
+    return tuple([_force_array(func, y) for y in outputs])
+
+
 def _force_array(func: FunctionNode, y: Any):
     """Turn a NumPy scalar (what 0-d reductions return) into a 0-d array."""
     if _is_array(y):
@@ -289,3 +296,4 @@ def _check_same_device(func: FunctionNode, in_data: tuple) -> None:
         devices = ', '.join(f'input {i}: {get_device_from_array(a)}' for i, a in enumerate(in_data))
         raise TypeError(f'{func.label}: inputs are on different devices ({devices}); '
                         f'move them to one device with to_device() first')
+

@@ -1,0 +1,90 @@
+"""The optional C implementation of the eager hot path (``tracegrad/_speedups.c``).
+
+Two loops run for every op of every eager step: :meth:`FunctionNode.apply` and the
+backprop loop. ``_speedups`` implements both in C for the common case -- every
+input a Variable, every output a NumPy array, every gradient a Variable of the
+right shape -- and calls back into the Python implementations, which stay the
+reference (``FunctionNode._apply_py``, ``backprop._backprop_loop``), for
+everything else, so results never depend on which one runs.
+
+The module is built by ``pip install`` when a C compiler and Python's headers
+are at hand; without them tracegrad runs the Python implementations alone, as it
+does with ``TRACEGRAD_PURE_PYTHON=1`` in the environment. ``ENABLED`` tells which.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+
+import numpy
+
+from tracegrad import backprop, function_node
+from tracegrad.configuration import config
+from tracegrad.function_node import FunctionNode
+from tracegrad.variable import Variable, VariableNode
+
+API_VERSION = 2  # bump with every change to _speedups.c's interface
+
+FunctionNode._apply_py = FunctionNode.apply
+_PYTHON = {'apply': FunctionNode._apply_py, 'loop': backprop._backprop_loop}
+_C: dict = {}  # the same two from _speedups, once it is loaded
+
+
+def _install(impl: dict) -> None:
+    FunctionNode.apply = impl['apply']
+    backprop._loop = impl['loop']
+
+
+def _pure_python() -> bool:
+    return os.environ.get('TRACEGRAD_PURE_PYTHON', '') not in ('', '0')
+
+
+def _enable() -> bool:
+    if _pure_python():
+        return False
+    try:
+        from tracegrad import _speedups
+    except ImportError:  # not built: no compiler or Python headers at install time
+        return False
+    if getattr(_speedups, 'API_VERSION', None) != API_VERSION:
+        warnings.warn('tracegrad._speedups was built from another version of tracegrad and '
+                      'is not used; reinstall tracegrad (pip install -e .) to rebuild it',
+                      RuntimeWarning, stacklevel=2)
+        return False
+    _speedups.init(
+        Variable, VariableNode, numpy.ndarray, config, function_node._checked_signatures,
+        FunctionNode._apply_py, function_node._coerce_outputs,
+        FunctionNode.check_type_forward, FunctionNode._check_inputs, object.__init__,
+        backprop._record, backprop._normalize_grads, backprop._sum_grads,
+        backprop._grad_shape_error)
+    _C.update(apply=_speedups.apply_method, loop=_speedups.backprop_loop)
+    _install(_C)
+    return True
+
+
+ENABLED = _enable()
+IMPLEMENTATIONS = ('c', 'python') if ENABLED else ('python',)
+
+
+@contextlib.contextmanager
+def implementation(name: str):
+    """Run a block on the ``'c'`` or the ``'python'`` hot path (for tests and benchmarks).
+
+    >>> with tracegrad._native.implementation('python'):
+    ...     y = F.relu(np.array([-1., 2.], np.float32))
+    >>> y.array
+    array([0., 2.], dtype=float32)
+    """
+    if name not in ('c', 'python'):
+        raise ValueError(f"implementation: name must be 'c' or 'python', got {name!r}")
+    if name == 'c' and not ENABLED:
+        raise RuntimeError('implementation: the C hot path (tracegrad._speedups) is not '
+                           'loaded' + (' (TRACEGRAD_PURE_PYTHON is set)' if _pure_python()
+                                       else '; reinstall tracegrad with a C compiler'))
+    before = {'apply': FunctionNode.__dict__['apply'], 'loop': backprop._loop}
+    _install(_C if name == 'c' else _PYTHON)
+    try:
+        yield
+    finally:
+        _install(before)
