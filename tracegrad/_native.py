@@ -1,11 +1,12 @@
 """The optional C implementation of the eager hot path (``tracegrad/_speedups.c``).
 
 Two loops run for every op of every eager step: :meth:`FunctionNode.apply` and the
-backprop loop. ``_speedups`` implements both in C for the common case -- every
-input a Variable, every output a NumPy array, every gradient a Variable of the
-right shape -- and calls back into the Python implementations, which stay the
-reference (``FunctionNode._apply_py``, ``backprop._backprop_loop``), for
-everything else, so results never depend on which one runs.
+backprop loop. ``_speedups`` implements both (with the storing of leaf gradients
+and ``get_retained_inputs``, which most backward methods call) in C for the common case -- every input a Variable,
+every output a NumPy array, every gradient a Variable of the right shape -- and
+calls back into the Python implementations, which stay the reference
+(``FunctionNode._apply_py``, ``backprop._backprop_loop``), for everything else,
+so results never depend on which one runs.
 
 The module is built by ``pip install`` when a C compiler and Python's headers
 are at hand; without them tracegrad runs the Python implementations alone, as it
@@ -24,16 +25,20 @@ from tracegrad.configuration import config
 from tracegrad.function_node import FunctionNode
 from tracegrad.variable import Variable, VariableNode
 
-API_VERSION = 2  # bump with every change to _speedups.c's interface
+API_VERSION = 4  # bump with every change to _speedups.c's interface
 
 FunctionNode._apply_py = FunctionNode.apply
-_PYTHON = {'apply': FunctionNode._apply_py, 'loop': backprop._backprop_loop}
+_PYTHON = {'apply': FunctionNode._apply_py, 'loop': backprop._backprop_loop,
+           'store': backprop._store_leaf_grads,
+           'get_retained_inputs': FunctionNode.get_retained_inputs}
 _C: dict = {}  # the same two from _speedups, once it is loaded
 
 
 def _install(impl: dict) -> None:
     FunctionNode.apply = impl['apply']
+    FunctionNode.get_retained_inputs = impl['get_retained_inputs']
     backprop._loop = impl['loop']
+    backprop._store = impl['store']
 
 
 def _pure_python() -> bool:
@@ -58,7 +63,9 @@ def _enable() -> bool:
         FunctionNode.check_type_forward, FunctionNode._check_inputs, object.__init__,
         backprop._record, backprop._normalize_grads, backprop._sum_grads,
         backprop._grad_shape_error)
-    _C.update(apply=_speedups.apply_method, loop=_speedups.backprop_loop)
+    _C.update(apply=_speedups.apply_method, loop=_speedups.backprop_loop,
+              store=_speedups.store_leaf_grads,
+              get_retained_inputs=_speedups.get_retained_inputs_method)
     _install(_C)
     return True
 
@@ -82,7 +89,9 @@ def implementation(name: str):
         raise RuntimeError('implementation: the C hot path (tracegrad._speedups) is not '
                            'loaded' + (' (TRACEGRAD_PURE_PYTHON is set)' if _pure_python()
                                        else '; reinstall tracegrad with a C compiler'))
-    before = {'apply': FunctionNode.__dict__['apply'], 'loop': backprop._loop}
+    before = {'apply': FunctionNode.__dict__['apply'], 'loop': backprop._loop,
+              'store': backprop._store,
+              'get_retained_inputs': FunctionNode.__dict__['get_retained_inputs']}
     _install(_C if name == 'c' else _PYTHON)
     try:
         yield

@@ -22,7 +22,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define API_VERSION 2  /* tracegrad._native.API_VERSION */
+#define API_VERSION 4  /* tracegrad._native.API_VERSION */
 
 /* What init() is given (strong references, kept for the process's life). */
 static PyTypeObject *Variable_type;
@@ -48,7 +48,7 @@ static Py_ssize_t n_variable, n_creator, n_rank, n_data, n_name, n_requires_grad
 
 static PyObject *s_type_check, *s_enable_backprop, *s_forward, *s_check_inputs,
     *s_check_type_forward, *s_init, *s_node, *s_inputs, *s_outputs, *s_rank,
-    *s_in_retain, *s_out_retain, *s_retained_out, *s_shape, *s_dtype, *s_backward, *s_dict;
+    *s_in_retain, *s_out_retain, *s_retained_out, *s_shape, *s_dtype, *s_backward, *s_dict, *s_get_variable;
 
 static int initialized = 0;
 
@@ -647,6 +647,17 @@ backprop_one(PyObject *func, PyObject *heap, PyObject *seen, PyObject *leaves,
     Py_CLEAR(gys);  /* the output grads are no longer needed */
     if (gxs == NULL)
         goto done;
+    if (PyTuple_CheckExact(gxs) && PyTuple_GET_SIZE(gxs) == n_in && n_t < n_in) {
+        /* one entry per input: keep the targets' (as _normalize_grads does) */
+        PyObject *picked = PyTuple_New(n_t);
+        if (picked == NULL)
+            goto done;
+        for (Py_ssize_t k = 0; k < n_t; k++) {
+            Py_ssize_t i = PyLong_AsSsize_t(PyTuple_GET_ITEM(targets, k));
+            PyTuple_SET_ITEM(picked, k, Py_NewRef(PyTuple_GET_ITEM(gxs, i)));
+        }
+        Py_SETREF(gxs, picked);
+    }
     if (!PyTuple_CheckExact(gxs) || PyTuple_GET_SIZE(gxs) != n_t) {
         PyObject *nargs[3] = {func, targets, gxs};
         Py_SETREF(gxs, PyObject_Vectorcall(normalize_grads, nargs, 3, NULL));
@@ -767,6 +778,154 @@ backprop_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+
+/* FunctionNode.get_retained_inputs: the retained inputs' Variables, taken from
+ * their nodes' weak references (node.get_variable() recreates a dead one). */
+static PyObject *
+get_retained_inputs(PyObject *module, PyObject *self)
+{
+    PyObject *indexes = PyObject_GetAttr(self, s_in_retain);
+    if (indexes == NULL)
+        return NULL;
+    PyObject *inputs = PyObject_GetAttr(self, s_inputs);
+    if (inputs == NULL) {
+        Py_DECREF(indexes);
+        return NULL;
+    }
+    PyObject *ret = NULL, *seq = NULL;
+    if (indexes == Py_None || inputs == Py_None) {
+        ret = PyTuple_New(0);
+        goto done;
+    }
+    seq = PySequence_Fast(indexes, "get_retained_inputs: indexes must be a sequence");
+    if (seq == NULL)
+        goto done;
+    Py_ssize_t k = PySequence_Fast_GET_SIZE(seq);
+    ret = PyTuple_New(k);
+    for (Py_ssize_t j = 0; ret != NULL && j < k; j++) {
+        PyObject *node = PyObject_GetItem(inputs, PySequence_Fast_GET_ITEM(seq, j));
+        PyObject *var = NULL;
+        if (node != NULL) {
+            PyObject *wr = Py_IS_TYPE(node, VariableNode_type) ? SLOT(node, n_variable) : NULL;
+            if (wr != NULL && PyWeakref_CheckRefExact(wr) &&
+                PyWeakref_GET_OBJECT(wr) != Py_None)
+                var = Py_NewRef(PyWeakref_GET_OBJECT(wr));
+            else
+                var = PyObject_CallMethodNoArgs(node, s_get_variable);
+            Py_DECREF(node);
+        }
+        if (var == NULL)
+            Py_CLEAR(ret);
+        else
+            PyTuple_SET_ITEM(ret, j, var);
+    }
+done:
+    Py_XDECREF(seq);
+    Py_DECREF(inputs);
+    Py_DECREF(indexes);
+    return ret;
+}
+
+
+/* backprop._store_leaf_grads: add each leaf's gradient to its Variable's grad. */
+static PyObject *
+store_leaf_grads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "store_leaf_grads(leaves: dict, grads: dict, loss_scale, differentiable)");
+        return NULL;
+    }
+    PyObject *leaves = args[0], *grads = args[1], *loss_scale = args[2],
+             *differentiable = args[3];
+    PyObject *stored = PySet_New(NULL);  /* ids of the grads handed out */
+    if (stored == NULL)
+        return NULL;
+    /* Python code runs below (copy, _sum_grads): walk a snapshot of the leaves. */
+    PyObject *nodes = PyDict_Keys(leaves);
+    if (nodes == NULL) {
+        Py_DECREF(stored);
+        return NULL;
+    }
+    int ok = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(nodes); j++) {
+        PyObject *node = PyList_GET_ITEM(nodes, j);
+        if (!Py_IS_TYPE(node, VariableNode_type) || SLOT(node, n_variable) == NULL) {
+            PyErr_SetString(PyExc_TypeError, "store_leaf_grads: a leaf is not a VariableNode");
+            goto done;
+        }
+        PyObject *var = PyObject_CallNoArgs(SLOT(node, n_variable));
+        if (var == NULL)
+            goto done;
+        if (var == Py_None) {
+            Py_DECREF(var);
+            continue;
+        }
+        PyObject *gx = PyDict_GetItemWithError(grads, node);
+        if (gx == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, node);
+            Py_DECREF(var);
+            goto done;
+        }
+        Py_INCREF(gx);
+        PyObject *data = PyObject_TypeCheck(gx, Variable_type) ? SLOT(gx, v_data) : NULL;
+        if (data == NULL) {
+            PyErr_SetString(PyExc_TypeError, "store_leaf_grads: a gradient is not a Variable");
+            goto fail;
+        }
+        PyObject *id = PyLong_FromVoidPtr(gx);
+        int copy = id == NULL ? -1 : PySet_Contains(stored, id);
+        Py_XDECREF(id);
+        if (copy == 0 && Py_IS_TYPE(data, ndarray_type)) {
+            PyObject *flags = PyObject_GetAttrString(data, "flags");
+            PyObject *w = flags ? PyObject_GetAttrString(flags, "writeable") : NULL;
+            Py_XDECREF(flags);
+            copy = w == NULL ? -1 : !PyObject_IsTrue(w);
+            Py_XDECREF(w);
+        }
+        if (copy < 0)
+            goto fail;
+        if (copy) {  /* shared with another leaf, or a read-only view: its own array */
+            PyObject *arr = PyObject_CallMethod(data, "copy", NULL);
+            if (arr == NULL)
+                goto fail;
+            Py_SETREF(gx, new_variable(arr, 0));
+            Py_DECREF(arr);
+            if (gx == NULL)
+                goto fail;
+        }
+        id = PyLong_FromVoidPtr(gx);
+        if (id == NULL || PySet_Add(stored, id) < 0) {
+            Py_XDECREF(id);
+            goto fail;
+        }
+        Py_DECREF(id);
+        PyObject *old = SLOT(var, v_grad_var);
+        if (old != NULL && old != Py_None) {
+            PyObject *sargs[3] = {old, gx, differentiable};
+            Py_SETREF(gx, PyObject_Vectorcall(sum_grads, sargs, 3, NULL));
+            if (gx == NULL)
+                goto fail;
+        }
+        slot_set(var, v_grad_var, gx);  /* steals gx */
+        slot_set(var, v_loss_scale, Py_NewRef(loss_scale));
+        Py_DECREF(var);
+        continue;
+    fail:
+        Py_XDECREF(gx);
+        Py_DECREF(var);
+        goto done;
+    }
+    ok = 1;
+done:
+    Py_DECREF(nodes);
+    Py_DECREF(stored);
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"init", init, METH_VARARGS,
      "init(Variable, VariableNode, ndarray, config, checked_signatures, apply_py, "
@@ -774,6 +933,11 @@ static PyMethodDef methods[] = {
      "side (called once by tracegrad.function_node)."},
     {"apply", (PyCFunction)(void (*)(void))apply, METH_FASTCALL,
      "apply(func, inputs): FunctionNode.apply's common case in C."},
+    {"get_retained_inputs", get_retained_inputs, METH_O,
+     "get_retained_inputs(func): FunctionNode.get_retained_inputs in C."},
+    {"store_leaf_grads", (PyCFunction)(void (*)(void))store_leaf_grads, METH_FASTCALL,
+     "store_leaf_grads(leaves, grads, loss_scale, differentiable): "
+     "backprop._store_leaf_grads in C."},
     {"backprop_loop", (PyCFunction)(void (*)(void))backprop_loop, METH_FASTCALL,
      "backprop_loop(heap, seen, leaves, grads, wanted, found, retain_grad, "
      "enable_double_backprop): backprop._backprop_loop in C."},
@@ -808,13 +972,22 @@ PyInit__speedups(void)
     INTERN(s_dtype, "dtype");
     INTERN(s_backward, "backward");
     INTERN(s_dict, "__dict__");
+    INTERN(s_get_variable, "get_variable");
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
         return NULL;
     PyObject *apply_f = PyObject_GetAttrString(m, "apply");
     PyObject *method = apply_f ? PyInstanceMethod_New(apply_f) : NULL;
     Py_XDECREF(apply_f);
-    if (method == NULL || PyModule_AddObject(m, "apply_method", method) < 0 ||
+    if (method == NULL || PyModule_AddObject(m, "apply_method", method) < 0) {
+        Py_XDECREF(method);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyObject *gri = PyObject_GetAttrString(m, "get_retained_inputs");
+    method = gri ? PyInstanceMethod_New(gri) : NULL;
+    Py_XDECREF(gri);
+    if (method == NULL || PyModule_AddObject(m, "get_retained_inputs_method", method) < 0 ||
         PyModule_AddIntConstant(m, "API_VERSION", API_VERSION) < 0) {
         Py_XDECREF(method);
         Py_DECREF(m);

@@ -109,7 +109,29 @@ def _backprop_loop(heap: list, seen: set, leaves: dict, grads: dict, wanted, fou
                 grads[x] = _sum_grads(old, gx, enable_double_backprop)
 
 
-_loop = _backprop_loop  # or the C loop (see tracegrad._native)
+def _store_leaf_grads(leaves: dict, grads: dict, loss_scale, enable_double_backprop: bool) -> None:
+    """Add each leaf's gradient to its Variable's ``grad`` (``_speedups.c`` has it in C too)."""
+    stored: set = set()  # a backward may hand one grad to several inputs (x + x)
+    for node in leaves:
+        var = node._variable()
+        if var is None:
+            continue
+        gx = grads[node]
+        data = gx._data
+        if id(gx) in stored or (type(data) is numpy.ndarray and not data.flags.writeable):
+            # shared with another leaf, or a read-only broadcast view: users and optimizer
+            # hooks update grads in place, so give this leaf its own array
+            gx = Variable(data.copy(), requires_grad=False)
+        stored.add(id(gx))
+        old = var._grad_var
+        if old is not None:
+            gx = _sum_grads(old, gx, enable_double_backprop)
+        var._grad_var = gx
+        var._loss_scale = loss_scale
+
+
+_loop = _backprop_loop  # or the C versions (see tracegrad._native)
+_store = _store_leaf_grads
 
 
 def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable], *,
@@ -144,23 +166,7 @@ def backprop_from(output_nodes: Sequence[VariableNode], seeds: Sequence[Variable
                 found[node] = grads[node]
         return found
 
-    stored: set = set()  # a backward may hand one grad to several inputs (x + x)
-    for node in leaves:
-        var = node._variable()
-        if var is None:
-            continue
-        gx = grads[node]
-        data = gx._data
-        if id(gx) in stored or (type(data) is numpy.ndarray and not data.flags.writeable):
-            # shared with another leaf, or a read-only broadcast view: users and optimizer
-            # hooks update grads in place, so give this leaf its own array
-            gx = Variable(data.copy(), requires_grad=False)
-        stored.add(id(gx))
-        old = var._grad_var
-        if old is not None:
-            gx = _sum_grads(old, gx, enable_double_backprop)
-        var._grad_var = gx
-        var._loss_scale = loss_scale
+    _store(leaves, grads, loss_scale, enable_double_backprop)
     return None
 
 
