@@ -300,17 +300,27 @@ retain_inputs(PyObject *indexes, PyObject *nodes, PyObject *arrays)
     return 0;
 }
 
-static PyObject *
-apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* The checks every entry point makes: its argument count, and init() done. */
+static int
+ready(const char *name, Py_ssize_t nargs, Py_ssize_t expected)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "apply() takes exactly one argument (inputs)");
-        return NULL;
+    if (nargs != expected) {
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", name, expected,
+                     nargs);
+        return 0;
     }
     if (!initialized) {
         PyErr_SetString(PyExc_RuntimeError, "tracegrad._speedups.init() was not called");
-        return NULL;
+        return 0;
     }
+    return 1;
+}
+
+static PyObject *
+apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!ready("apply", nargs, 2))
+        return NULL;
     PyObject *self = args[0], *inputs = args[1];
     if (!PyTuple_CheckExact(inputs) && !PyList_CheckExact(inputs))
         return PyObject_Vectorcall(apply_py, args, 2, NULL);
@@ -737,14 +747,8 @@ done:
 static PyObject *
 backprop_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8) {
-        PyErr_SetString(PyExc_TypeError, "backprop_loop() takes 8 arguments");
+    if (!ready("backprop_loop", nargs, 8))
         return NULL;
-    }
-    if (!initialized) {
-        PyErr_SetString(PyExc_RuntimeError, "tracegrad._speedups.init() was not called");
-        return NULL;
-    }
     PyObject *heap = args[0], *seen = args[1], *leaves = args[2], *grads = args[3],
              *wanted = args[4], *found = args[5], *retain_grad = args[6],
              *differentiable = args[7];
@@ -831,7 +835,9 @@ done:
 static PyObject *
 store_leaf_grads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])) {
+    if (!ready("store_leaf_grads", nargs, 4))
+        return NULL;
+    if (!PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])) {
         PyErr_SetString(PyExc_TypeError,
                         "store_leaf_grads(leaves: dict, grads: dict, loss_scale, differentiable)");
         return NULL;
