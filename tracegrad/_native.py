@@ -1,12 +1,13 @@
 """The optional C implementation of the eager hot path (``tracegrad/_speedups.c``).
 
 Two loops run for every op of every eager step: :meth:`FunctionNode.apply` and the
-backprop loop. ``_speedups`` implements both (with the storing of leaf gradients
-and ``get_retained_inputs``, which most backward methods call) in C for the common case -- every input a Variable,
-every output a NumPy array, every gradient a Variable of the right shape -- and
-calls back into the Python implementations, which stay the reference
-(``FunctionNode._apply_py``, ``backprop._backprop_loop``), for everything else,
-so results never depend on which one runs.
+backprop loop. ``_speedups`` implements both in C, with the storing of leaf
+gradients and ``get_retained_inputs`` (which most backward methods call), for the
+common case -- every input a Variable, every output a NumPy array, every gradient
+a Variable of the right shape -- and calls back into the Python implementations,
+which stay the reference (``FunctionNode._apply_py``, ``backprop._backprop_loop``,
+``backprop._store_leaf_grads``), for everything else, so results never depend on
+which one runs.
 
 The module is built by ``pip install`` when a C compiler and Python's headers
 are at hand; without them tracegrad runs the Python implementations alone, as it
@@ -28,17 +29,23 @@ from tracegrad.variable import Variable, VariableNode
 API_VERSION = 4  # bump with every change to _speedups.c's interface
 
 FunctionNode._apply_py = FunctionNode.apply
-_PYTHON = {'apply': FunctionNode._apply_py, 'loop': backprop._backprop_loop,
-           'store': backprop._store_leaf_grads,
-           'get_retained_inputs': FunctionNode.get_retained_inputs}
-_C: dict = {}  # the same two from _speedups, once it is loaded
+# Where each piece of the hot path is looked up: (owner, attribute).
+_PLACES = {'apply': (FunctionNode, 'apply'),
+           'get_retained_inputs': (FunctionNode, 'get_retained_inputs'),
+           'loop': (backprop, '_loop'),
+           'store': (backprop, '_store')}
+_PYTHON = {'apply': FunctionNode._apply_py, 'get_retained_inputs': FunctionNode.get_retained_inputs,
+           'loop': backprop._backprop_loop, 'store': backprop._store_leaf_grads}
+_C: dict = {}  # the same pieces from _speedups, once it is loaded
+
+
+def _installed() -> dict:
+    return {key: vars(owner)[attr] for key, (owner, attr) in _PLACES.items()}
 
 
 def _install(impl: dict) -> None:
-    FunctionNode.apply = impl['apply']
-    FunctionNode.get_retained_inputs = impl['get_retained_inputs']
-    backprop._loop = impl['loop']
-    backprop._store = impl['store']
+    for key, (owner, attr) in _PLACES.items():
+        setattr(owner, attr, impl[key])
 
 
 def _pure_python() -> bool:
@@ -89,9 +96,7 @@ def implementation(name: str):
         raise RuntimeError('implementation: the C hot path (tracegrad._speedups) is not '
                            'loaded' + (' (TRACEGRAD_PURE_PYTHON is set)' if _pure_python()
                                        else '; reinstall tracegrad with a C compiler'))
-    before = {'apply': FunctionNode.__dict__['apply'], 'loop': backprop._loop,
-              'store': backprop._store,
-              'get_retained_inputs': FunctionNode.__dict__['get_retained_inputs']}
+    before = _installed()
     _install(_C if name == 'c' else _PYTHON)
     try:
         yield

@@ -60,7 +60,7 @@ def _record(node: VariableNode, gy: Variable, wanted, found: dict, retain_grad: 
 
 
 def _backprop_loop(heap: list, seen: set, leaves: dict, grads: dict, wanted, found: dict,
-                          retain_grad: bool, enable_double_backprop: bool) -> None:
+                   retain_grad: bool, enable_double_backprop: bool) -> None:
     """Run creators off ``heap`` until it is empty, moving gradients through ``grads``.
 
     ``tracegrad/_speedups.c`` has the same loop in C, which ``tracegrad._native``

@@ -296,4 +296,3 @@ def _check_same_device(func: FunctionNode, in_data: tuple) -> None:
         devices = ', '.join(f'input {i}: {get_device_from_array(a)}' for i, a in enumerate(in_data))
         raise TypeError(f'{func.label}: inputs are on different devices ({devices}); '
                         f'move them to one device with to_device() first')
-
