@@ -165,3 +165,51 @@ def test_compiled_cuda_mlp_training_equals_eager_cupy(cupy):
         assert isinstance(pc.array, cupy.ndarray), name
         np.testing.assert_allclose(cupy.asnumpy(pc.array), cupy.asnumpy(pe.array),
                                    rtol=1e-3, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_compiled_cuda_random_draws_equal_eager_cupy(cupy, dtype):
+    """Dropout masks and Gaussian noise: compiled 'cuda' consumes cupy.random as eager
+    CuPy does (float32 uniforms for dropout, noise in the array's dtype)."""
+    import tracegrad
+    import tracegrad.functions as F
+    import tracegrad.links as L
+    from tracegrad import optimizers
+
+    np.random.seed(0)
+    with tracegrad.using_config('dtype', np.dtype(dtype)):
+        model_c = L.Linear(37, 5)
+    model_e = copy.deepcopy(model_c)
+    model_c.to_device('@cupy:0')
+    model_e.to_device('@cupy:0')
+    opt_c = optimizers.SGD(lr=0.01).setup(model_c)
+    opt_e = optimizers.SGD(lr=0.01).setup(model_e)
+
+    def make_step(model, opt):
+        def step(x):
+            h = F.dropout(x, 0.3)
+            y = model(h)
+            y = F.gaussian(y, y * 0 - 2)
+            loss = F.sum(y * y)
+            model.cleargrads()
+            loss.backward()
+            opt.update()
+            return loss
+        return step
+
+    step_c = tracegrad.compile(make_step(model_c, opt_c), backend='cuda')
+    step_e = make_step(model_e, opt_e)
+    rng = np.random.RandomState(2)
+    xs = [cupy.asarray(rng.randn(3, 37).astype(dtype)) for _ in range(4)]
+    with tracegrad.using_config('train', True):
+        cupy.random.seed(11)
+        losses_c = [float(step_c(x).array) for x in xs]
+        after_c = float(cupy.random.rand())
+        cupy.random.seed(11)
+        losses_e = [float(step_e(x).array) for x in xs]
+        after_e = float(cupy.random.rand())
+    np.testing.assert_allclose(losses_c, losses_e, **{'rtol': 1e-4} if dtype == np.float32
+                               else {'rtol': 1e-10})
+    assert after_c == after_e
+    np.testing.assert_allclose(cupy.asnumpy(model_c.W.array), cupy.asnumpy(model_e.W.array),
+                               rtol=1e-4 if dtype == np.float32 else 1e-10)

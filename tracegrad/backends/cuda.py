@@ -33,6 +33,16 @@ def get_array_module(*args):
     return _get(*args)
 
 
+def random_takes_dtype(xp) -> bool:
+    """Whether ``xp.random``'s draws take a ``dtype`` as CuPy's do (NumPy's global ones
+    draw float64 only). True for CuPy, and for the compile tracer's ``xp`` while it traces
+    a step that will run on CuPy, so traced draws are the ones eager CuPy makes.
+    """
+    if available and xp is cupy:
+        return True
+    return bool(getattr(getattr(xp, 'random', None), 'takes_dtype', False))
+
+
 def to_cpu(array):
     """Copy an array (or Variable's array) to host memory as a NumPy array."""
     if array is None or isinstance(array, numpy.ndarray):

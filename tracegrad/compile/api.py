@@ -205,7 +205,7 @@ class CompiledFunction:
             slots = state_mod.collect_slots(links, optimizers)
             slots += state_mod.attribute_slots(links, optimizers)
             originals = [s.get() for s in slots]
-            ctx = TraceContext()
+            ctx = TraceContext(self._device)
             recorder = _ReportRecorder()
             try:
                 with ctx:
@@ -450,21 +450,27 @@ def _slot_feed(slot):
 
 
 def _draw(xp, kind: str, args: tuple, shape: tuple, dtype: str):
-    """A traced random draw, made as eager code would make it: from ``xp.random``."""
+    """A traced random draw, made as eager code would make it: from ``xp.random``.
+
+    CuPy draws in the traced dtype (its generator gives other numbers for float32 than
+    for float64, so drawing float64 and casting would not match eager CuPy); NumPy's
+    global draws are float64, as traced.
+    """
     rs = xp.random
     size = shape if shape else None
+    kw = {} if xp is numpy else {'dtype': dtype}
     if kind == 'rand':
-        out = rs.rand(*shape)
-    elif kind in ('random_sample',):
-        out = rs.random_sample(size)
+        out = rs.rand(*shape, **kw)
+    elif kind == 'random_sample':
+        out = rs.random_sample(size, **kw)
     elif kind == 'uniform':
-        out = rs.uniform(args[0], args[1], size)
+        out = rs.uniform(args[0], args[1], size, **kw)
     elif kind == 'normal':
-        out = rs.normal(args[0], args[1], size)
+        out = rs.normal(args[0], args[1], size, **kw)
     elif kind == 'standard_normal':
-        out = rs.standard_normal(size)
+        out = rs.standard_normal(size, **kw)
     elif kind == 'randn':
-        out = rs.randn(*shape)
+        out = rs.randn(*shape, **kw)
     else:
         raise CompileError(f'unknown random draw {kind}')
     return xp.asarray(out, dtype=dtype)

@@ -53,10 +53,13 @@ class TraceContext:
 
     _local = threading.local()
 
-    def __init__(self):
+    def __init__(self, device: str = 'numpy'):
         self.graph = Graph()
         self._constants: dict = {}
         self.random_inputs: list = []   # (Value, kind, args) in draw order
+        # The array module the traced step will run on ('numpy' or 'cupy'): random draws
+        # follow its API (CuPy's take a dtype, NumPy's legacy ones draw float64).
+        self.device = device
 
     @classmethod
     def current(cls) -> TraceContext:
@@ -805,35 +808,53 @@ class _TracedUfunc:
 
 
 class _TracerRandom:
-    """``xp.random`` while tracing: each draw becomes a graph input filled at call time."""
+    """``xp.random`` while tracing: each draw becomes a graph input filled at call time.
+
+    It follows the random API of the module the step will run on: tracing for CuPy,
+    draws take a ``dtype`` (float32 or float64) as ``cupy.random`` does; tracing for
+    NumPy, they draw float64 as NumPy's global ``numpy.random`` does.
+    """
+
+    @property
+    def takes_dtype(self) -> bool:
+        """Whether draws take a ``dtype`` (True when tracing for CuPy)."""
+        return _ctx().device == 'cupy'
 
     def _draw(self, kind: str, args: tuple, shape, dtype) -> TracerArray:
         ctx = _ctx()
+        if dtype is None:
+            dtype = 'float64'
+        elif ctx.device != 'cupy':
+            raise TypeError(f'numpy.random.{kind}() got an unexpected keyword argument '
+                            f"'dtype' (NumPy's global random draws are float64)")
+        elif numpy.dtype(dtype) not in (numpy.float32, numpy.float64):
+            raise TypeError(f'cupy.random.{kind}: dtype must be float32 or float64, '
+                            f'got {numpy.dtype(dtype)}')
         shape = () if shape is None else ((int(shape),) if isinstance(shape, (int, numpy.integer))
                                           else tuple(int(s) for s in shape))
-        v = ctx.graph.input(shape, dtype, name=f'random{len(ctx.random_inputs)}')
+        v = ctx.graph.input(shape, numpy.dtype(dtype).name, name=f'random{len(ctx.random_inputs)}')
         ctx.random_inputs.append((v, kind, args))
         return TracerArray(v)
 
-    def rand(self, *shape):
-        return self._draw('rand', (), shape, 'float64')
+    def rand(self, *shape, dtype=None):
+        return self._draw('rand', (), shape, dtype)
 
-    def random_sample(self, size=None):
-        return self._draw('random_sample', (), size, 'float64')
+    def random_sample(self, size=None, dtype=None):
+        return self._draw('random_sample', (), size, dtype)
 
     random = random_sample
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=None):
-        return self._draw('uniform', (float(low), float(high)), size, 'float64')
+        return self._draw('uniform', (float(low), float(high)), size, dtype)
 
     def normal(self, loc=0.0, scale=1.0, size=None, dtype=None):
-        return self._draw('normal', (float(loc), float(scale)), size, 'float64')
+        return self._draw('normal', (float(loc), float(scale)), size, dtype)
 
     def standard_normal(self, size=None, dtype=None):
-        return self._draw('standard_normal', (), size, 'float64')
+        return self._draw('standard_normal', (), size, dtype)
 
-    def randn(self, *shape):
-        return self._draw('randn', (), shape, 'float64')
+    def randn(self, *shape, dtype=None):
+        return self._draw('randn', (), shape, dtype)
 
     def __getattr__(self, name):
         raise fail(f'numpy.random.{name} cannot be traced yet')

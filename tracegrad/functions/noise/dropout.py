@@ -39,9 +39,9 @@ class Dropout(FunctionNode):
 
 def draw_dropout_mask(xp, shape: tuple, dtype, ratio: float):
     """A mask of ``1 / (1 - ratio)`` with probability ``1 - ratio``, else 0 (Chainer's draw)."""
-    if cuda.available and xp is cuda.cupy:
+    if cuda.random_takes_dtype(xp):
         uniform = xp.random.rand(*shape, dtype=numpy.float32)
-    else:  # NumPy, or the tracer's stand-in for it
+    else:  # NumPy, or the tracer's stand-in for it when tracing for NumPy
         uniform = xp.random.rand(*shape)
     scale = numpy.dtype(dtype).type(1. / (1 - ratio))
     return xp.asarray((uniform >= ratio) * scale)

@@ -56,7 +56,7 @@ class Gaussian(FunctionNode):
 def draw_standard_normal(xp, shape: tuple, dtype):
     """Standard normal noise of ``shape`` and ``dtype``, drawn as Chainer draws it."""
     dtype = numpy.dtype(dtype)
-    if cuda.available and xp is cuda.cupy:
+    if cuda.random_takes_dtype(xp):
         if dtype == numpy.float16:  # cupy.random draws float32 or float64 only
             return xp.random.standard_normal(shape, dtype=numpy.float32).astype(dtype)
         return xp.random.standard_normal(shape, dtype=dtype)
