@@ -480,10 +480,12 @@ class CudaProgram:
             raise ValueError(f'compiled graph: expected {len(specs)} inputs, got {len(inputs)}')
         env = dict(fixed)
         for k, (a, v) in enumerate(zip(inputs, specs)):
-            a = cupy.ascontiguousarray(cupy.asarray(a, dtype=v.dtype))
+            a = cupy.asarray(a, dtype=v.dtype)
             if a.shape != v.shape:
                 raise ValueError(f'compiled graph: input {k} has shape {a.shape}, '
                                  f'expected {v.shape}')
+            if not a.flags.c_contiguous:  # (ascontiguousarray would make a scalar 1-D)
+                a = cupy.ascontiguousarray(a)
             env[v.id] = a
         outs = [cupy.empty(v.shape, v.dtype) for v in self.graph.outputs]
         for vid, (kind, where) in self._plan.storage.items():
