@@ -1,8 +1,20 @@
-"""Shared pytest setup: the namespace of doctests (as in Chainer's documentation)."""
+"""Shared pytest setup: the namespace of doctests (as in Chainer's documentation), and
+``TRACEGRAD_HOST_CUPY=1``, which runs the GPU code paths on the CPU stand-in for CuPy
+(tests/host_cupy) so ``pytest -m gpu`` runs without a GPU."""
 import importlib
+import os
+import sys
 
 import numpy
 import pytest
+
+_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'tests')
+if _TESTS not in sys.path:  # tests/host_cupy is importable from every test folder
+    sys.path.append(_TESTS)
+if os.environ.get('TRACEGRAD_HOST_CUPY') == '1':  # before anything imports tracegrad
+    import host_cupy
+
+    sys.modules['cupy'] = host_cupy.module()
 
 
 @pytest.fixture(autouse=True)

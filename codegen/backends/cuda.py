@@ -175,10 +175,10 @@ class _Renderer:
     ('alias'...) is never a step (reshape is a view).
     """
 
-    def __init__(self, graph: Graph, prefix: str = ''):
+    def __init__(self, graph: Graph, prefix: str = '', donate: dict | None = None):
         self.graph = graph
         self.prefix = prefix
-        self.plan = plan_buffers(graph)
+        self.plan = plan_buffers(graph, donate)
         self.kernels: list = []
         self.schedule: list = []
         self.constants: dict = {}
@@ -435,6 +435,8 @@ class CudaProgram:
     def __init__(self, graph: Graph, source: str, schedule: list, plan, constants: dict,
                  stats: dict):
         self.graph = graph
+        # output index -> input index: that input's array is updated in place and returned
+        self.donated = dict(plan.donated)
         self.source = source
         self.schedule = schedule
         self.stats = stats
@@ -487,7 +489,11 @@ class CudaProgram:
             if not a.flags.c_contiguous:  # (ascontiguousarray would make a scalar 1-D)
                 a = cupy.ascontiguousarray(a)
             env[v.id] = a
-        outs = [cupy.empty(v.shape, v.dtype) for v in self.graph.outputs]
+        donated = self.donated
+        outs = [env[specs[donated[k]].id] if k in donated else cupy.empty(v.shape, v.dtype)
+                for k, v in enumerate(self.graph.outputs)]
+        for k in donated:
+            env[self.graph.outputs[k].id] = outs[k]
         for vid, (kind, where) in self._plan.storage.items():
             if kind == 'output':
                 env[vid] = outs[where]
@@ -540,17 +546,22 @@ class CudaProgram:
                 cupy.matmul(x, y)
 
 
-def render_source(graph: Graph, *, fused: bool = False, prefix: str = '') -> tuple:
+def render_source(graph: Graph, *, fused: bool = False, prefix: str = '',
+                  donate: dict | None = None) -> tuple:
     """(CUDA source, renderer) of ``graph``; fuses it first unless ``fused``. ``prefix``
     starts every kernel name (so several graphs can share one translation unit)."""
     if not fused:
         graph = fuse(graph)
-    r = _Renderer(graph, prefix)
+    r = _Renderer(graph, prefix, donate)
     return r.emit(), r
 
 
-def build(graph: Graph, *, fused: bool = False) -> CudaProgram:
-    """Fuse, plan and render ``graph``; kernels compile at the first call (cached)."""
+def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> CudaProgram:
+    """Fuse, plan and render ``graph``; kernels compile at the first call (cached).
+
+    ``donate`` maps output indices to input indices whose arrays may be updated in place
+    (parameters and optimizer state, as for the C backend); the program's ``donated`` says
+    which were, and returns those input arrays as the outputs."""
     t0 = time.perf_counter()
     if not fused:
         graph = fuse(graph)
@@ -558,13 +569,14 @@ def build(graph: Graph, *, fused: bool = False) -> CudaProgram:
         graph.validate()
     except IRError as e:
         raise BuildError(f'the fused graph is invalid: {e}') from None
-    source, renderer = render_source(graph, fused=True)
+    source, renderer = render_source(graph, fused=True, donate=donate)
     schedule = renderer.schedule
     if os.environ.get('TRACEGRAD_CUDA_GEMM_BETA', '1') != '0':
         schedule = fold_gemm_accumulation(graph, schedule, renderer.plan)
     stats = dict(renderer.stats)
     stats.update(backend='cuda', build_seconds=time.perf_counter() - t0,
                  arena_bytes=renderer.plan.arena_bytes,
+                 donated_outputs=len(renderer.plan.donated),
                  blas_beta_folds=sum(1 for s in schedule if s[0] == 'gemm' and s[6] is not None))
     return CudaProgram(graph, source, schedule, renderer.plan, renderer.constants, stats)
 

@@ -55,8 +55,8 @@ class TestUnary(testing.FunctionTestCase):
                 'divc': lambda: x / 4, 'arr_add': lambda: x + xp_const}[self.op]()
 
     def forward(self, inputs, device):
-        x, = inputs
-        return self._apply(x, np.arange(self.shape[-1], dtype=self.dtype)),
+        x, = inputs  # the constant array lives on the device of x
+        return self._apply(x, device.send(np.arange(self.shape[-1], dtype=self.dtype))),
 
     def forward_expected(self, inputs):
         x, = inputs

@@ -1,6 +1,6 @@
 """The CUDA backend's generated kernels, executed on the CPU (no GPU needed).
 
-``cuda_host`` builds the generated CUDA source with the host C++ compiler, behind a small
+``host_cupy`` builds the generated CUDA source with the host C++ compiler, behind a small
 runtime that runs each block's threads as fibers with CUDA's barrier and warp-shuffle
 semantics, and stands in for the part of CuPy that the backend's programs call. So every
 primitive, whole training steps and the fused linear kernels run here, on every machine
@@ -11,7 +11,7 @@ configurations are right before a GPU is at hand.
 """
 import sys
 
-import cuda_host
+import host_cupy
 import numpy as np
 import pytest
 
@@ -19,15 +19,16 @@ from codegen import Graph, interpreter
 from codegen.backends import cuda as cuda_backend
 from codegen.backends import get_backend
 
-pytestmark = pytest.mark.skipif(cuda_host.CXX is None,
+pytestmark = pytest.mark.skipif(host_cupy.kernels.CXX is None,
                                 reason='no C++ compiler (g++) to build the kernels for the host')
 
 
 @pytest.fixture(scope='module')
 def host(tmp_path_factory):
-    """``cupy`` is the host stand-in while this module runs (and the kernel cache is fresh)."""
+    """``cupy`` is the host stand-in while this module runs (and the kernel cache is fresh);
+    as installed for the whole session by TRACEGRAD_HOST_CUPY=1, when that is set."""
     mp = pytest.MonkeyPatch()
-    h = cuda_host.HostCupy(str(tmp_path_factory.mktemp('cuda_host')))
+    h = host_cupy.module(str(tmp_path_factory.mktemp('host_cupy')))
     mp.setitem(sys.modules, 'cupy', h)
     mp.setattr(cuda_backend, '_modules', {})
     yield h
@@ -64,12 +65,12 @@ def test_primitive(host, name):
     prog = get_backend('cuda').build(graph)
     with np.errstate(all='ignore'):
         outs = prog([a.copy() for c in cases for a in c.inputs])
-    assert _kernel_names(prog) <= set(host.launches)
+    assert _kernel_names(prog) <= set(host.kernels.launches)
     for k, case in enumerate(cases):
         want = expected(name, case)
         for idx, w in zip(where[k], want):
             got = outs[idx]
-            assert isinstance(got, cuda_host.HostArray)
+            assert isinstance(got, host_cupy.ndarray)
             got = got.get()
             w = w.astype(graph.outputs[idx].dtype)
             assert got.shape == w.shape and got.dtype == w.dtype, f'{name}{case}'
@@ -89,10 +90,43 @@ def test_scalar_and_non_contiguous_inputs(host):
     g.set_outputs([g.add('mul', [x, s])])
     prog = get_backend('cuda').build(g)
     base = np.arange(12, dtype=np.float32).reshape(4, 3)
-    out = prog([base.T, np.float32(2.5)])[0]
-    np.testing.assert_array_equal(out.get(), base.T * np.float32(2.5))
+    for strided in (base.T, host.asarray(base).T):  # from the host, and on the device
+        out = prog([strided, np.float32(2.5)])[0]
+        np.testing.assert_array_equal(out.get(), base.T * np.float32(2.5))
     with pytest.raises(ValueError, match='input 1 has shape'):
         prog([base.T, np.ones(1, np.float32)])
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_donated_inputs_are_updated_in_place(host, dtype):
+    """``p - lr * g`` written over ``p`` (what compile does for parameters): the output is
+    the caller's device array, updated; a donation the plan does not honour leaves the
+    input alone."""
+    g = Graph()
+    p = g.input((5, 3), dtype)
+    grad = g.input((5, 3), dtype)
+    lr = g.input((), dtype)
+    new = g.add('sub', [p, g.add('mul', [grad, lr])])
+    g.set_outputs([new, g.add('mul', [grad, grad])])
+    prog = get_backend('cuda').build(g, donate={0: 0, 1: 1})
+    assert prog.donated == {0: 0, 1: 1} and prog.stats['donated_outputs'] == 2
+    rng = np.random.RandomState(0)
+    p0, g0 = rng.randn(5, 3).astype(dtype), rng.randn(5, 3).astype(dtype)
+    dp, dg = host.asarray(p0), host.asarray(g0)
+    out, sq = prog([dp, dg, np.asarray(0.1, dtype)])
+    assert out is dp and sq is dg
+    np.testing.assert_allclose(dp.get(), p0 - g0 * np.asarray(0.1, dtype), **_tol(dtype))
+    np.testing.assert_allclose(dg.get(), g0 * g0, **_tol(dtype))
+    # p is read by a second output too: the plan does not donate it
+    g = Graph()
+    p = g.input((4,), dtype)
+    g.set_outputs([g.add('neg', [p]), g.add('mul', [p, p])])
+    prog = get_backend('cuda').build(g, donate={0: 0})
+    assert prog.donated == {}
+    dp = host.asarray(np.arange(4, dtype=dtype))
+    neg, sq = prog([dp])
+    assert neg is not dp
+    np.testing.assert_array_equal(dp.get(), np.arange(4, dtype=dtype))
 
 
 def test_out_of_range_index_raises(host):
@@ -148,7 +182,7 @@ def test_training_step(host, kind, optimizer):
     prog = get_backend('cuda').build(graph)
     outs = prog([f.copy() for f in feeds])
     want = interpreter.run(graph, feeds)
-    assert _kernel_names(prog) <= set(host.launches)
+    assert _kernel_names(prog) <= set(host.kernels.launches)
     for v, got, w in zip(graph.outputs, outs, want):
         assert got.shape == w.shape and got.dtype == w.dtype, v.name
         np.testing.assert_allclose(got.get(), w, rtol=1e-4, atol=1e-5, err_msg=v.name)
@@ -245,38 +279,40 @@ def checks(host):
     return host.RawModule(code=_RUNTIME_CHECKS)
 
 
-def test_runtime_block_barrier_orders_shared_memory(checks):
+def test_runtime_block_barrier_orders_shared_memory(host, checks):
     """Each thread reads what another wrote before the barrier: wrong without one."""
     x = np.arange(3 * 64, dtype=np.float32)
-    y = np.zeros_like(x)
-    checks.get_function('reverse_in_block')((3,), (64,), (x, y))
-    np.testing.assert_array_equal(y, x.reshape(3, 64)[:, ::-1].ravel())
+    y = host.zeros_like(host.asarray(x))
+    checks.get_function('reverse_in_block')((3,), (64,), (host.asarray(x), y))
+    np.testing.assert_array_equal(y.get(), x.reshape(3, 64)[:, ::-1].ravel())
 
 
-def test_runtime_warp_shuffle(checks):
+def test_runtime_warp_shuffle(host, checks):
     x = np.random.RandomState(0).randn(4 * 96)
-    y = np.zeros(12)
-    checks.get_function('warp_sums')((4,), (96,), (x, y))
-    np.testing.assert_allclose(y, x.reshape(12, 32).sum(1), rtol=1e-13)
+    y = host.zeros(12)
+    checks.get_function('warp_sums')((4,), (96,), (host.asarray(x), y))
+    np.testing.assert_allclose(y.get(), x.reshape(12, 32).sum(1), rtol=1e-13)
 
 
-def test_runtime_reports_a_barrier_that_cannot_open(checks):
-    with pytest.raises(cuda_host.LaunchError, match='divergent_barrier.*barriers'):
-        checks.get_function('divergent_barrier')((1,), (32,), (np.zeros(32, np.float32),))
+def test_runtime_reports_a_barrier_that_cannot_open(host, checks):
+    with pytest.raises(host_cupy.kernels.LaunchError, match='divergent_barrier.*barriers'):
+        checks.get_function('divergent_barrier')((1,), (32,), (host.zeros(32, np.float32),))
 
 
-def test_runtime_two_dimensional_launch_and_scalar_arguments(checks):
-    out = np.full((6, 10), -1, np.int32)
+def test_runtime_two_dimensional_launch_and_scalar_arguments(host, checks):
+    out = host.full((6, 10), -1, np.int32)
     checks.get_function('grid_2d')((2, 3), (8, 2), (out, np.int32(10)))
     r, c = np.indices(out.shape)
-    np.testing.assert_array_equal(out, r * 1000 + c)
+    np.testing.assert_array_equal(out.get(), r * 1000 + c)
     with pytest.raises(TypeError, match='argument 1 is a int'):
         checks.get_function('grid_2d')((2, 3), (8, 2), (out, 10))
+    with pytest.raises(TypeError, match='argument 0 is a NumPy array'):
+        checks.get_function('grid_2d')((2, 3), (8, 2), (out.get(), np.int32(10)))
 
 
 @pytest.mark.parametrize('grid,block', [((1,), (2048,)), ((1,), (1, 1, 128)), ((0,), (32,)),
                                         ((1, 70000), (32,))])
-def test_runtime_refuses_what_a_gpu_refuses(checks, grid, block):
-    with pytest.raises(cuda_host.LaunchError, match='launch configuration'):
-        checks.get_function('reverse_in_block')(grid, block, (np.zeros(1, np.float32),
-                                                              np.zeros(1, np.float32)))
+def test_runtime_refuses_what_a_gpu_refuses(host, checks, grid, block):
+    with pytest.raises(host_cupy.kernels.LaunchError, match='launch configuration'):
+        checks.get_function('reverse_in_block')(grid, block, (host.zeros(1, np.float32),
+                                                              host.zeros(1, np.float32)))

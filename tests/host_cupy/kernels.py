@@ -1,16 +1,10 @@
-"""Generated CUDA run on the CPU: a stand-in for the part of CuPy the CUDA backend uses.
+"""``RawModule`` on the CPU: generated CUDA built with the host C++ compiler.
 
-The CUDA backend's programs (codegen/backends/cuda.py) call a small part of CuPy:
-``RawModule`` to compile and launch their kernels, ``cublas.gemm`` and ``matmul`` for
-GEMMs, and array creation. :func:`host_cupy` gives a module with those names that
-compiles the generated source with the host C++ compiler (behind ``cuda_host.h``, which
-runs a launch's threads as fibers with CUDA's barrier and shuffle semantics) and keeps
-arrays in host memory (NumPy arrays of the subclass :class:`HostArray`).
-
-So the CUDA a program generates is executed, and its results compared, on machines
-without a GPU. It checks the kernels' logic, indexing and launch configurations; it says
-nothing of speed, and a GPU's floating-point contractions (FMA) can differ in the last
-bits, which the tests' tolerances allow. tests/gpu/ runs the same programs on a GPU.
+The source is compiled behind ``runtime.h``, which runs a launch's blocks one after
+another and each block's threads as fibers, keeping CUDA's meaning of ``__syncthreads``
+and the warp shuffles, and refusing launch configurations a GPU refuses. This checks the
+kernels' logic, indexing and launch configurations; it says nothing of speed, and a GPU's
+floating-point contractions (FMA) can differ in the last bits.
 """
 from __future__ import annotations
 
@@ -23,11 +17,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import types
 
 import numpy
 
-HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cuda_host.h')
+HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'runtime.h')
 CXX = os.environ.get('CXX') or shutil.which('g++') or shutil.which('c++')
 _KERNEL = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\(')
 _LAUNCH_ERRORS = {
@@ -43,21 +36,10 @@ class LaunchError(RuntimeError):
     """A kernel launch that a GPU would refuse, or that would hang there."""
 
 
-class HostArray(numpy.ndarray):
-    """A NumPy array standing for a CuPy array: ``get()`` copies it to a plain NumPy one."""
-
-    def get(self):
-        return numpy.array(self)
-
-
-def _host(a) -> HostArray:
-    return a.view(HostArray)
-
-
 class _Function:
     """A kernel of a loaded module: ``f(grid, block, args)`` as ``cupy.RawKernel`` takes."""
 
-    def __init__(self, host: HostCupy, lib, name: str):
+    def __init__(self, host: Builder, lib, name: str):
         self._host = host
         self.name = name
         self._launch = getattr(lib, f'tg_launch_{name}')
@@ -73,6 +55,10 @@ class _Function:
         keep = []  # the argument values must outlive the launch
         pointers = (ctypes.c_void_p * max(1, len(args)))()
         for k, a in enumerate(args):
+            if isinstance(a, numpy.ndarray):
+                raise TypeError(f'{self.name}: argument {k} is a NumPy array (host memory); '
+                                f'kernels take device arrays')
+            a = getattr(a, '_host_array', a)  # a host_cupy.ndarray: its memory
             if isinstance(a, numpy.ndarray):
                 value = ctypes.c_void_p(a.ctypes.data)  # the data pointer, whatever the strides
             elif isinstance(a, numpy.generic):
@@ -93,7 +79,7 @@ class _Function:
 class _Module:
     """``cupy.RawModule(code=...)``: the source built into a shared library on first use."""
 
-    def __init__(self, host: HostCupy, code: str, options=()):
+    def __init__(self, host: Builder, code: str, options=()):
         self._host = host
         self.code = code
         self.options = tuple(options)
@@ -113,77 +99,23 @@ class _Module:
         return f
 
 
-class HostCupy(types.ModuleType):
-    """The names of ``cupy`` that the CUDA backend uses, on the CPU."""
+class Builder:
+    """Builds generated sources into shared libraries (once per source) in ``workdir``."""
 
     def __init__(self, workdir: str | None = None):
-        super().__init__('cupy')
-        self.__version__ = 'host'
-        self.workdir = workdir or tempfile.mkdtemp(prefix='tg_cuda_host_')
+        self.workdir = workdir or tempfile.mkdtemp(prefix='tg_host_cupy_')
         self.builds = 0
         self.launches: collections.Counter = collections.Counter()  # kernel name -> count
         self._libs: dict = {}
         self._lock = threading.Lock()
-        self.ndarray = HostArray
-        for name in ('uint8', 'int8', 'int32', 'int64', 'float32', 'float64', 'bool_'):
-            setattr(self, name, getattr(numpy, name))
-        self.cuda = types.SimpleNamespace(Device=lambda device=None: types.SimpleNamespace(id=0))
-        self.cublas = types.SimpleNamespace(gemm=self._gemm)
-        self.RawModule = lambda code, options=(), **_: _Module(self, code, options)
 
-    # ---- arrays
-    def empty(self, shape, dtype=float):
-        return _host(numpy.empty(shape, dtype))
+    def module(self, code: str, options=()) -> _Module:
+        return _Module(self, code, options)
 
-    def zeros(self, shape, dtype=float):
-        return _host(numpy.zeros(shape, dtype))
-
-    def empty_like(self, a):
-        return _host(numpy.empty_like(a))
-
-    def asarray(self, a, dtype=None):
-        return _host(numpy.asarray(a, dtype))
-
-    def ascontiguousarray(self, a, dtype=None):
-        return _host(numpy.ascontiguousarray(a, dtype))
-
-    def asnumpy(self, a):
-        return numpy.array(a)
-
-    def matmul(self, a, b, out=None):
-        r = numpy.matmul(a, b)
-        if out is None:
-            return _host(r)
-        out[...] = r
-        return out
-
-    def multiply(self, a, b, out=None):
-        return numpy.multiply(a, b, out=out)
-
-    @staticmethod
-    def _gemm(transa, transb, a, b, out=None, alpha=1.0, beta=0.0):
-        """``out = alpha * op(a) @ op(b) + beta * out``, with cuBLAS's checks of the operands."""
-        if a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype:
-            raise ValueError(f'gemm: needs two 2-D operands of one dtype, got '
-                             f'{a.dtype}{a.shape} and {b.dtype}{b.shape}')
-        opa = a.T if transa == 'T' else a
-        opb = b.T if transb == 'T' else b
-        if opa.shape[1] != opb.shape[0]:
-            raise ValueError(f'gemm: op(a) {opa.shape} and op(b) {opb.shape} do not chain')
-        r = alpha * (opa @ opb)
-        if out is None:
-            return _host(r.astype(a.dtype))
-        if out.shape != (opa.shape[0], opb.shape[1]) or out.dtype != a.dtype:
-            raise ValueError(f'gemm: out is {out.dtype}{out.shape}, expected '
-                             f'{a.dtype}{(opa.shape[0], opb.shape[1])}')
-        out[...] = r + beta * out if beta else r
-        return out
-
-    # ---- building
     def build(self, code: str):
         """Compile ``code`` (once per source) and load it; its kernels get launchers."""
         if CXX is None:
-            raise RuntimeError('cuda_host: no C++ compiler (g++ or c++) is installed')
+            raise RuntimeError('host_cupy: no C++ compiler (g++ or c++) is installed')
         key = hashlib.sha256(code.encode()).hexdigest()[:20]
         with self._lock:
             lib = self._libs.get(key)
@@ -200,11 +132,12 @@ class HostCupy(types.ModuleType):
                 f.write(f'#include "{HEADER}"\n#line 1 "generated.cu"\n{code}\n'
                         f'#line 1 "launchers"\n{launchers}\n')
             proc = subprocess.run([CXX, '-std=c++17', '-O1', '-shared', '-fPIC', '-w',
-                                   '-o', so, src], capture_output=True, text=True,
+                                   '-o', so + '.tmp', src], capture_output=True, text=True,
                                   check=False, timeout=300)
             if proc.returncode:
-                raise RuntimeError(f'cuda_host: the generated CUDA does not build as host '
+                raise RuntimeError(f'host_cupy: the generated CUDA does not build as host '
                                    f'C++:\n{proc.stderr[-4000:]}')
+            os.replace(so + '.tmp', so)
             lib = self._libs[key] = ctypes.CDLL(so)
             self.builds += 1
             return lib
