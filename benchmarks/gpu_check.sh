@@ -7,9 +7,10 @@
 #
 # On the GPU machine it installs the project and its missing dependencies from .whl/
 # (carried along: the device tool's `carry: [".whl"]`), then
-#   1. runs the gpu-marked tests (tests/gpu: every primitive on CuPy, compiled CUDA training
-#      equals eager CuPy training after 20 steps),
-#   2. runs the kernel suite (tests/kernels, nvcc checks included),
+#   1. runs tests/gpu (every IR primitive on CuPy, compiled CUDA training equals eager CuPy
+#      training after 20 steps, links, optimizers, hooks, serializers, the updater and the
+#      MNIST example on @cupy:0),
+#   2. runs the *_gpu variants of every function test (tests/functions, -m gpu),
 #   3. benchmarks the MLP (batch 100, MNIST-size), the wide MLP (batch 1024) and the CNN
 #      training steps: tracegrad eager on CuPy, tracegrad compiled (backend='cuda'),
 #      PyTorch eager, torch.compile, and the cuBLAS GEMM floor of each step; plus the fused
@@ -58,19 +59,23 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-}
 
 STATUS=0
 if [ $DRY = 0 ]; then
-    timeout 150 $PY -m pytest -q -m gpu tests/gpu -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests.log" \
-        | tail -5 || STATUS=1
-    # (test_cuda_host.py runs the same kernels on the CPU, for machines without a GPU)
-    timeout 120 $PY -m pytest -q tests/kernels -p no:cacheprovider \
-        --ignore=tests/kernels/test_cuda_host.py 2>&1 | tee "$OUT/kernels.log" \
-        | tail -5 || STATUS=1
+    timeout 200 $PY -m pytest -q -m gpu tests/gpu -p no:cacheprovider 2>&1 \
+        | tee "$OUT/gpu_tests.log" | tail -5 || STATUS=1
+    # the functions' *_gpu variants (CuPy compiles each elementwise kernel once: in parallel,
+    # with the image's pytest-xdist)
+    timeout 150 $PY -m pytest -q -m gpu tests/functions -p no:cacheprovider -n 8 2>&1 \
+        | tee "$OUT/function_tests.log" | tail -5 || STATUS=1
 else
+    # the same GPU tests on the CPU stand-in for CuPy (tests/host_cupy), plus rendering
+    TRACEGRAD_HOST_CUPY=1 timeout 300 $PY -m pytest -q -m gpu tests/gpu tests/functions \
+        -p no:cacheprovider 2>&1 | tail -3 || STATUS=1
     timeout 240 $PY -m pytest -q tests/kernels/test_cuda_render.py tests/kernels/test_cuda_host.py \
-        tests/gpu -p no:cacheprovider 2>&1 | tail -3 || STATUS=1
+        -p no:cacheprovider 2>&1 | tail -3 || STATUS=1
 fi
 
 timeout 240 $PY - "$DRY" "$OUT" <<'PYEOF' 2>&1 | tee "$OUT/bench.log"
 import copy
+import os
 import statistics
 import sys
 import time
@@ -81,10 +86,18 @@ import numpy as np
 DRY = sys.argv[1] == '1'
 OUT = sys.argv[2]
 rows = []
+failures = []
+if DRY:  # the benchmark code runs once, at batch 4, on the CPU stand-in for CuPy
+    sys.path.append(os.path.join(os.getcwd(), 'tests'))
+    import host_cupy
+
+    sys.modules['cupy'] = host_cupy.module()
 
 
 def timed(fn, sync, repeat=30, warmup=5):
     """Median milliseconds per call (after warm-up), synchronising the device around each."""
+    if DRY:
+        repeat, warmup = 1, 0
     for _ in range(warmup):
         fn()
     sync()
@@ -103,6 +116,7 @@ def guarded(label, fn):
     except Exception as e:  # noqa: BLE001 - record and go on: the table must come out
         traceback.print_exc()
         print(f'{label}: FAILED {type(e).__name__}: {e}', flush=True)
+        failures.append(label)
         return None
 
 
@@ -243,13 +257,13 @@ def gemm_floor(gemms):
     return timed(run, cupy.cuda.Device().synchronize)
 
 
-def fused_linear_vs_cublas():
+def fused_linear_vs_cublas(shapes=((100, 784, 1000), (1024, 4096, 4096))):
     """Forward+backward of relu(linear) at batch 100 and 1024: fused kernels vs cuBLAS + CuPy."""
     import cupy
 
     from codegen.backends.cuda import FusedLinear
     lines = []
-    for m, k, n in ((100, 784, 1000), (1024, 4096, 4096)):
+    for m, k, n in shapes:
         x = cupy.random.rand(m, k, dtype=cupy.float32)
         W = cupy.random.rand(n, k, dtype=cupy.float32) / k
         b = cupy.random.rand(n, dtype=cupy.float32)
@@ -275,7 +289,19 @@ def fused_linear_vs_cublas():
 
 if DRY:
     dry_run()
-    sys.exit(0)
+    for name, make, shape, gemms in CASES:
+        small = (4,) + shape[1:]
+        for compiled in (False, True):
+            ms = guarded(f'{name} {"compiled" if compiled else "eager"} (host, batch 4)',
+                         lambda: bench_tracegrad(make, small, compiled))
+            if ms is not None:
+                print(f'{name}: {"compiled" if compiled else "eager"} step ran on the CPU '
+                      f'stand-in ({ms:.0f} ms, first call)', flush=True)
+        guarded(f'{name} floor (host)',
+                lambda: gemm_floor(None if gemms is None else [(4, k, n) for _, k, n in gemms]))
+    guarded('fused linear (host)', lambda: fused_linear_vs_cublas(((4, 64, 96),)))
+    print(f'dry run: the benchmark code ran on the CPU stand-in; {len(failures)} failed')
+    sys.exit(1 if failures else 0)
 
 import cupy  # noqa: E402
 

@@ -118,7 +118,7 @@ class _Device:
         return f'<CUDA Device {self.id}>'
 
 
-class ndarray:  # noqa: N801 - named as CuPy's
+class ndarray:  # named as CuPy's
     """A device array of the stand-in (its memory is a NumPy array, ``_host_array``)."""
 
     __slots__ = ('_host_array',)
@@ -377,7 +377,7 @@ class _Module(types.ModuleType):
             get_device_id=lambda: 0)
         self._cache: dict = {}
 
-    def RawModule(self, code, options=(), **_):  # noqa: N802 - CuPy's name
+    def RawModule(self, code, options=(), **_):  # CuPy's name
         return self.kernels.module(code, options)
 
     # -- moving data
