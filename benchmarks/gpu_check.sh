@@ -14,8 +14,8 @@
 #   3. benchmarks the MLP (batch 100, MNIST-size), the wide MLP (batch 1024) and the CNN
 #      training steps: tracegrad eager on CuPy, tracegrad compiled (backend='cuda'),
 #      PyTorch eager, torch.compile, and the cuBLAS GEMM floor of each step; plus the fused
-#      linear kernels against cuBLAS + elementwise (the measured switch
-#      TRACEGRAD_CUDA_FUSED_LINEAR),
+#      linear kernels against cuBLAS + elementwise (the evidence for lowering compiled
+#      linear layers to them),
 # writing logs and the table gpu_bench.md under $OUT (a temporary folder if OUT is unset).
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -74,15 +74,23 @@ def build_parser():
                         help='Number of units in each hidden layer')
     parser.add_argument('--dataset', choices=('auto', 'mnist', 'digits'), default='auto',
                         help='auto: MNIST when its files are present, else the digits')
-    parser.add_argument('--compile', nargs='?', const='c', default=None, metavar='BACKEND',
-                        help="Compile each training step with tracegrad.compile "
-                             "(backend 'c' by default, or 'reference')")
+    parser.add_argument('--compile', nargs='?', const='auto', default=None, metavar='BACKEND',
+                        help="Compile each training step with tracegrad.compile (the "
+                             "device's backend by default: 'c' on the CPU, 'cuda' on a GPU; "
+                             "or name one, e.g. 'reference')")
     parser.add_argument('--noplot', dest='plot', action='store_false',
                         help='Disable PlotReport extension')
     parser.add_argument('--seed', type=int, default=0, help='Random seed')
     parser.add_argument('--quiet', action='store_true',
                         help='No progress bar and no printed table')
     return parser
+
+
+def _compile_option(backend):
+    """StandardUpdater's ``compile``: off, the device's own backend, or the one named."""
+    if backend is None:
+        return False
+    return True if backend == 'auto' else {'backend': backend}
 
 
 def main(argv=None):
@@ -105,8 +113,7 @@ def main(argv=None):
     test_iter = chainer.iterators.SerialIterator(test, args.batchsize, repeat=False,
                                                  shuffle=False)
     updater = training.updaters.StandardUpdater(train_iter, optimizer, device=device,
-                                                compile={'backend': args.compile}
-                                                if args.compile else False)
+                                                compile=_compile_option(args.compile))
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
 
     trainer.extend(extensions.Evaluator(test_iter, model, device=device))

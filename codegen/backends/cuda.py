@@ -606,10 +606,10 @@ LINEAR_ACTIVATIONS = {
     'none': ('{0}', '({t})1'),
     'relu': ('({0} > ({t})0 ? {0} : ({t})0)', '({0} > ({t})0 ? ({t})1 : ({t})0)'),
 }
-# Use the fused linear kernels instead of cuBLAS + generated elementwise kernels only once a
-# GPU benchmark shows they win (benchmarks/gpu_check.sh measures both); pending that run,
-# nothing selects them automatically.
-USE_FUSED_LINEAR = os.environ.get('TRACEGRAD_CUDA_FUSED_LINEAR', '0') == '1'
+# Compiled programs do not use these kernels: there a linear layer is a cuBLAS GEMM followed
+# by one generated kernel for bias + activation (+ its mask), and in the backward one for the
+# mask + bias-gradient reduction. Whether the fused kernels beat that plan is for a GPU to
+# say (benchmarks/gpu_check.sh times both); no GPU run exists yet, so nothing lowers to them.
 
 
 def render_linear_kernels(dtype: str = 'float32', activation: str = 'relu',

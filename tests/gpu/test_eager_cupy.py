@@ -345,3 +345,26 @@ def test_train_mnist_example_with_device_0(tmp_path, capsys):
         np.testing.assert_allclose(e['validation/main/accuracy'],
                                    ec['validation/main/accuracy'], atol=0.02)
         np.testing.assert_allclose(e['main/loss'], ec['main/loss'], rtol=1e-3)
+
+
+def test_train_mnist_example_compiled_on_the_gpu(tmp_path):
+    """``--device 0 --compile``: StandardUpdater compiles the step for the GPU ('cuda'),
+    and it trains as the eager GPU run does."""
+    path = os.path.join(os.path.dirname(__file__), '..', '..', 'examples', 'train_mnist.py')
+    spec = importlib.util.spec_from_file_location('train_mnist', path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    args = ['--dataset', 'digits', '--epoch', '1', '--unit', '16', '--quiet', '--noplot',
+            '--device', '0']
+    trainer, model = example.main(args + ['--compile', '--out', str(tmp_path / 'c')])
+    step = trainer.updater._compiled_step
+    assert step.backend == 'cuda' and step.stats['cache_hits'] > 0
+    assert step.stats['eager_calls'] <= 1  # at most the lazy first call
+    assert all(on_gpu(p.array) for p in model.params())
+    trainer_e, model_e = example.main(args + ['--out', str(tmp_path / 'e')])
+    params_e = dict(model_e.namedparams())
+    for name, p in model.namedparams():
+        assert_close(p.array, cuda.to_cpu(params_e[name].array), name, rtol=1e-3, atol=1e-4)
+    acc, acc_e = (t.get_extension('LogReport').log[-1]['validation/main/accuracy']
+                  for t in (trainer, trainer_e))
+    assert acc == pytest.approx(acc_e, abs=0.01)

@@ -105,11 +105,13 @@ class Builder:
     def __init__(self, workdir: str | None = None):
         self.workdir = workdir or tempfile.mkdtemp(prefix='tg_host_cupy_')
         self.builds = 0
+        self.modules = 0  # RawModule objects made
         self.launches: collections.Counter = collections.Counter()  # kernel name -> count
         self._libs: dict = {}
         self._lock = threading.Lock()
 
     def module(self, code: str, options=()) -> _Module:
+        self.modules += 1
         return _Module(self, code, options)
 
     def build(self, code: str):

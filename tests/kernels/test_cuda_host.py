@@ -129,6 +129,25 @@ def test_donated_inputs_are_updated_in_place(host, dtype):
     np.testing.assert_array_equal(dp.get(), np.arange(4, dtype=dtype))
 
 
+def test_kernels_are_compiled_once_per_process(host):
+    """Two programs of the same graph share one loaded module (codegen's per-process cache);
+    another graph gets its own."""
+    def graph(op):
+        g = Graph()
+        x = g.input((7,), 'float32')
+        g.set_outputs([g.add(op, [x])])
+        return g
+
+    x = np.linspace(-1, 1, 7).astype(np.float32)
+    before = host.kernels.modules
+    for _ in range(2):
+        np.testing.assert_allclose(get_backend('cuda').build(graph('tanh'))([x])[0].get(),
+                                   np.tanh(x), rtol=1e-6)
+    assert host.kernels.modules == before + 1
+    get_backend('cuda').build(graph('exp'))([x])
+    assert host.kernels.modules == before + 2
+
+
 def test_out_of_range_index_raises(host):
     g = Graph()
     x = g.input((4, 3), 'float32')
