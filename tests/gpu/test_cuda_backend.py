@@ -213,3 +213,78 @@ def test_compiled_cuda_random_draws_equal_eager_cupy(cupy, dtype):
     assert after_c == after_e
     np.testing.assert_allclose(cupy.asnumpy(model_c.W.array), cupy.asnumpy(model_e.W.array),
                                rtol=1e-4 if dtype == np.float32 else 1e-10)
+
+
+@pytest.mark.parametrize('optimizer', ['Adam', 'MomentumSGD'])
+def test_compiled_cuda_cnn_training_equals_eager_cupy(cupy, optimizer):
+    """Convolution, batch normalization, max pooling, dropout, a weight-decay hook: 10 steps
+    compiled for 'cuda' and eagerly on CuPy, with the same cupy.random draws, give the same
+    losses, parameters, gradients, optimizer state and running statistics."""
+    import tracegrad
+    import tracegrad.functions as F
+    import tracegrad.links as L
+    from tracegrad import optimizer_hooks, optimizers
+
+    class CNN(tracegrad.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.conv = L.Convolution2D(2, 4, ksize=3, pad=1, nobias=True)
+                self.bn = L.BatchNormalization(4)
+                self.fc = L.Linear(4 * 3 * 3, 3)
+
+        def forward(self, x):
+            h = F.relu(self.bn(self.conv(x)))
+            h = F.max_pooling_2d(h, 2, stride=2)
+            return self.fc(F.dropout(h, 0.3))
+
+    np.random.seed(0)
+    model_c = L.Classifier(CNN())
+    model_e = copy.deepcopy(model_c)
+    model_c.to_device('@cupy:0')
+    model_e.to_device('@cupy:0')
+    opts = []
+    for model in (model_c, model_e):
+        opt = getattr(optimizers, optimizer)().setup(model)
+        opt.add_hook(optimizer_hooks.WeightDecay(1e-3))
+        opts.append(opt)
+
+    def make_step(model, opt):
+        def step(x, t):
+            loss = model(x, t)
+            model.cleargrads()
+            loss.backward()
+            opt.update()
+            return loss
+        return step
+
+    step_c = tracegrad.compile(make_step(model_c, opts[0]), backend='cuda')
+    step_e = make_step(model_e, opts[1])
+    rng = np.random.RandomState(1)
+    batches = [(cupy.asarray(rng.randn(5, 2, 6, 6).astype(np.float32)),
+                cupy.asarray(rng.randint(0, 3, 5).astype(np.int32))) for _ in range(10)]
+    losses = []
+    with tracegrad.using_config('train', True):
+        for step in (step_c, step_e):
+            cupy.random.seed(3)
+            losses.append([float(step(x, t).array) for x, t in batches])
+    assert step_c.statistics()['eager_calls'] == 0
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+    rules_e = {name: p for name, p in model_e.namedparams()}
+    for name, pc in model_c.namedparams():
+        pe = rules_e[name]
+        for what, a, b in (('array', pc.array, pe.array), ('grad', pc.grad, pe.grad)):
+            assert isinstance(a, cupy.ndarray), f'{name}.{what}'
+            np.testing.assert_allclose(cupy.asnumpy(a), cupy.asnumpy(b), rtol=1e-3, atol=1e-5,
+                                       err_msg=f'{name}.{what}')
+        assert pc.update_rule.t == pe.update_rule.t == 10
+        for key, value in pe.update_rule.state.items():
+            np.testing.assert_allclose(cupy.asnumpy(pc.update_rule.state[key]),
+                                       cupy.asnumpy(value), rtol=1e-3, atol=1e-6,
+                                       err_msg=f'{name} {key}')
+    bn_c, bn_e = model_c.predictor.bn, model_e.predictor.bn
+    for stat in ('avg_mean', 'avg_var'):
+        np.testing.assert_allclose(cupy.asnumpy(getattr(bn_c, stat)),
+                                   cupy.asnumpy(getattr(bn_e, stat)), rtol=1e-4, atol=1e-6,
+                                   err_msg=stat)
+    assert bn_c.N == bn_e.N
