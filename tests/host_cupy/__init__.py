@@ -22,7 +22,9 @@ bits. tests/gpu/ on a real GPU (benchmarks/gpu_check.sh) remains the final word.
 """
 from __future__ import annotations
 
+import json
 import operator
+import os
 import types
 
 import numpy
@@ -32,6 +34,10 @@ from . import kernels
 __all__ = ['module', 'ndarray']
 
 _DEVICE_COUNT = 1
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cupy_api.json')) as _f:
+    API = json.load(_f)  # CuPy's public names (api_names.py writes this file)
+_MODULE_NAMES = frozenset(API['module'])
+_NDARRAY_NAMES = frozenset(API['ndarray'])
 
 
 def _mixing(what: str, x) -> TypeError:
@@ -145,6 +151,8 @@ class ndarray:  # named as CuPy's
     def __getattr__(self, name):
         if name.startswith('__'):  # no __array_interface__ and the like: no implicit copies
             raise AttributeError(name)
+        if name not in _NDARRAY_NAMES:
+            raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}'")
         attr = getattr(self._host_array, name)
         if callable(attr):
             return _caller(attr, f'ndarray.{name}')
@@ -226,6 +234,9 @@ class ndarray:  # named as CuPy's
         return _wrap(result)
 
     def __array_function__(self, func, types_, args, kwargs):
+        where = func.__module__.split('.')[-1]  # numpy, linalg, fft, _core.fromnumeric...
+        if func.__name__ not in API.get(where, API['module']):
+            return NotImplemented  # CuPy has no such function: NumPy raises TypeError
         return _call(func, f'numpy.{func.__name__}', args, kwargs)
 
 
@@ -408,6 +419,8 @@ class _Module(types.ModuleType):
     def __getattr__(self, name):
         if name.startswith('__'):
             raise AttributeError(name)
+        if name not in _MODULE_NAMES:
+            raise AttributeError(f"module 'cupy' has no attribute '{name}'")
         cached = self._cache.get(name)
         if cached is not None:
             return cached
@@ -415,7 +428,7 @@ class _Module(types.ModuleType):
         if isinstance(attr, numpy.ufunc):
             value = _Ufunc(attr)
         elif isinstance(attr, types.ModuleType):
-            value = _Namespace(attr, f'cupy.{name}')
+            value = _Namespace(attr, f'cupy.{name}', API.get(name))
         elif callable(attr) and not isinstance(attr, type):
             value = _caller(attr, f'cupy.{name}')
         else:  # dtypes, scalar types, constants
@@ -427,11 +440,14 @@ class _Module(types.ModuleType):
 class _Namespace:
     """A NumPy submodule (``linalg``, ``fft``, ``lib``...) on device arrays."""
 
-    def __init__(self, mod, name):
+    def __init__(self, mod, name, names=None):
         self._mod = mod
+        self._names = None if names is None else frozenset(names)  # CuPy's, where known
         self.__name__ = name
 
     def __getattr__(self, name):
+        if self._names is not None and name not in self._names:
+            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}'")
         attr = getattr(self._mod, name)
         if isinstance(attr, types.ModuleType):
             return _Namespace(attr, f'{self.__name__}.{name}')
