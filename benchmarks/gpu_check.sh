@@ -69,7 +69,7 @@ else
     # the same GPU tests on the CPU stand-in for CuPy (tests/host_cupy), plus rendering
     TRACEGRAD_HOST_CUPY=1 timeout 300 $PY -m pytest -q -m gpu tests/gpu tests/functions \
         -p no:cacheprovider 2>&1 | tail -3 || STATUS=1
-    timeout 240 $PY -m pytest -q tests/kernels/test_cuda_render.py tests/kernels/test_cuda_host.py \
+    timeout 240 $PY -m pytest -q tests/kernels/test_cuda_render.py tests/test_host_cupy.py \
         -p no:cacheprovider 2>&1 | tail -3 || STATUS=1
 fi
 

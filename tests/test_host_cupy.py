@@ -89,3 +89,97 @@ def test_device_and_cublas_gemm(cp):
     np.testing.assert_allclose(out.get(), 2 * a.get() @ b.get().T + 1)
     with pytest.raises(ValueError, match='do not chain'):
         cp.cublas.gemm('N', 'N', a, b)
+
+
+# ---------------------------------------------------------------- its kernel runtime
+# (tests/gpu runs the backend's generated kernels on it; these check the runtime's own
+# semantics: a barrier orders shared memory, shuffles exchange within a warp, a barrier that
+# cannot open and launches a GPU refuses are errors)
+_RUNTIME_CHECKS = r'''
+extern "C" __global__ void reverse_in_block(const float* __restrict__ x, float* __restrict__ y)
+{
+    __shared__ float tile[64];
+    const int i = threadIdx.x;
+    tile[i] = x[blockIdx.x * 64 + i];
+    __syncthreads();
+    y[blockIdx.x * 64 + i] = tile[63 - i];
+}
+
+extern "C" __global__ void warp_sums(const double* __restrict__ x, double* __restrict__ y)
+{
+    double v = x[blockIdx.x * blockDim.x + threadIdx.x];
+    for (int s = 16; s > 0; s >>= 1)
+        v += __shfl_down_sync(0xffffffffu, v, s);
+    if (threadIdx.x % 32 == 0)
+        y[(blockIdx.x * blockDim.x + threadIdx.x) / 32] = v;
+}
+
+extern "C" __global__ void divergent_barrier(float* __restrict__ y)
+{
+    float v = y[threadIdx.x];
+    if (threadIdx.x < 16)
+        __syncthreads();
+    else
+        v = __shfl_down_sync(0xffffffffu, v, 1);
+    y[threadIdx.x] = v;
+}
+
+extern "C" __global__ void grid_2d(int* __restrict__ out, const int width)
+{
+    const int r = blockIdx.y * blockDim.y + threadIdx.y;
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c < width)
+        out[r * width + c] = r * 1000 + c;
+}
+'''
+
+
+@pytest.fixture(scope='module')
+def host(tmp_path_factory):
+    return host_cupy.module(str(tmp_path_factory.mktemp('host_cupy')))
+
+
+@pytest.fixture(scope='module')
+def checks(host):
+    if host_cupy.kernels.CXX is None:
+        pytest.skip('no C++ compiler (g++) to build kernels for the host')
+    return host.RawModule(code=_RUNTIME_CHECKS)
+
+
+def test_runtime_block_barrier_orders_shared_memory(host, checks):
+    """Each thread reads what another wrote before the barrier: wrong without one."""
+    x = np.arange(3 * 64, dtype=np.float32)
+    y = host.zeros_like(host.asarray(x))
+    checks.get_function('reverse_in_block')((3,), (64,), (host.asarray(x), y))
+    np.testing.assert_array_equal(y.get(), x.reshape(3, 64)[:, ::-1].ravel())
+
+
+def test_runtime_warp_shuffle(host, checks):
+    x = np.random.RandomState(0).randn(4 * 96)
+    y = host.zeros(12)
+    checks.get_function('warp_sums')((4,), (96,), (host.asarray(x), y))
+    np.testing.assert_allclose(y.get(), x.reshape(12, 32).sum(1), rtol=1e-13)
+
+
+def test_runtime_reports_a_barrier_that_cannot_open(host, checks):
+    with pytest.raises(host_cupy.kernels.LaunchError, match='divergent_barrier.*barriers'):
+        checks.get_function('divergent_barrier')((1,), (32,), (host.zeros(32, np.float32),))
+
+
+def test_runtime_two_dimensional_launch_and_scalar_arguments(host, checks):
+    out = host.full((6, 10), -1, np.int32)
+    checks.get_function('grid_2d')((2, 3), (8, 2), (out, np.int32(10)))
+    r, c = np.indices(out.shape)
+    np.testing.assert_array_equal(out.get(), r * 1000 + c)
+    with pytest.raises(TypeError, match='argument 1 is a int'):
+        checks.get_function('grid_2d')((2, 3), (8, 2), (out, 10))
+    with pytest.raises(TypeError, match='argument 0 is a NumPy array'):
+        checks.get_function('grid_2d')((2, 3), (8, 2), (out.get(), np.int32(10)))
+
+
+@pytest.mark.parametrize('grid,block', [((1,), (2048,)), ((1,), (1, 1, 128)), ((0,), (32,)),
+                                        ((1, 70000), (32,))])
+def test_runtime_refuses_what_a_gpu_refuses(host, checks, grid, block):
+    with pytest.raises(host_cupy.kernels.LaunchError, match='launch configuration'):
+        checks.get_function('reverse_in_block')(grid, block, (host.zeros(1, np.float32),
+                                                              host.zeros(1, np.float32)))

@@ -1,8 +1,10 @@
-"""The CUDA backend on a GPU: every primitive against its reference semantics, the fused
-linear kernels against NumPy, and compiled CUDA training against eager CuPy training.
+"""The CUDA backend on a GPU: every primitive against its reference semantics, whole
+training-step programs against the reference interpreter, the fused linear kernels against
+NumPy, and compiled CUDA training against eager CuPy training.
 
-Every test here is ``@pytest.mark.gpu`` and skips cleanly without CuPy or a CUDA device
-(benchmarks/gpu_check.sh runs them on a GPU machine).
+Every test here is ``@pytest.mark.gpu`` and skips cleanly without CuPy or a CUDA device.
+benchmarks/gpu_check.sh runs them on a GPU machine; ``TRACEGRAD_HOST_CUPY=1`` runs them on
+the CPU stand-in for CuPy (tests/host_cupy), whose RawModule executes the generated CUDA.
 """
 import copy
 import os
@@ -10,6 +12,9 @@ import sys
 
 import numpy as np
 import pytest
+
+from codegen import Graph, interpreter
+from codegen.backends import get_backend
 
 pytestmark = pytest.mark.gpu
 
@@ -94,25 +99,33 @@ def test_out_of_range_index_raises(cupy):
     prog([x_np, np.array([0, 1], np.int32)])  # the flag was reset
 
 
-@pytest.mark.parametrize('shape', [(100, 784, 100), (7, 5, 3), (1024, 1024, 1000)])
-def test_fused_linear_kernels(cupy, shape):
+@pytest.mark.parametrize('shape,activation,dtype', [
+    ((m, k, n), act, dt) for m, k, n in [(1, 5, 3), (7, 5, 3), (65, 17, 129), (100, 784, 100)]
+    for act in ('relu', 'none') for dt in (np.float32, np.float64)
+] + [((1024, 1024, 1000), 'relu', np.float32)])
+def test_fused_linear_kernels(cupy, shape, activation, dtype):
+    """Forward (GEMM + bias + activation) and backward (mask + bias-grad reduction, GEMMs
+    on cuBLAS) against NumPy: batch 1, sizes off the tiles, float32 and float64."""
     from codegen.backends.cuda import FusedLinear
 
     m, k, n = shape
     rng = np.random.RandomState(0)
-    x = rng.randn(m, k).astype(np.float32)
-    W = (rng.randn(n, k) / np.sqrt(k)).astype(np.float32)
-    b = rng.randn(n).astype(np.float32)
-    gy = rng.randn(m, n).astype(np.float32)
-    lin = FusedLinear('float32', 'relu')
+    x = rng.randn(m, k).astype(dtype)
+    W = (rng.randn(n, k) / np.sqrt(k)).astype(dtype)
+    b = rng.randn(n).astype(dtype)
+    gy = rng.randn(m, n).astype(dtype)
+    lin = FusedLinear(np.dtype(dtype).name, activation)
     y = lin.forward(cupy.asarray(x), cupy.asarray(W), cupy.asarray(b))
-    want = np.maximum(x @ W.T + b, 0)
-    np.testing.assert_allclose(cupy.asnumpy(y), want, rtol=1e-4, atol=1e-4)
+    pre = x @ W.T + b
+    want = np.maximum(pre, 0) if activation == 'relu' else pre
+    tol = {'rtol': 1e-4, 'atol': 1e-4} if dtype == np.float32 else {'rtol': 1e-12, 'atol': 1e-12}
+    np.testing.assert_allclose(cupy.asnumpy(y), want, **tol)
     gx, gW, gb = lin.backward(cupy.asarray(x), cupy.asarray(W), y, cupy.asarray(gy))
-    gpre = gy * (want > 0)
-    np.testing.assert_allclose(cupy.asnumpy(gb), gpre.sum(0), rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(cupy.asnumpy(gx), gpre @ W, rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(cupy.asnumpy(gW), gpre.T @ x, rtol=1e-4, atol=1e-3)
+    gpre = gy * (want > 0) if activation == 'relu' else gy
+    tol = {'rtol': 1e-4, 'atol': 1e-3} if dtype == np.float32 else tol
+    np.testing.assert_allclose(cupy.asnumpy(gb), gpre.sum(0), **tol)
+    np.testing.assert_allclose(cupy.asnumpy(gx), gpre @ W, **tol)
+    np.testing.assert_allclose(cupy.asnumpy(gW), gpre.T @ x, **tol)
 
 
 def test_compiled_cuda_mlp_training_equals_eager_cupy(cupy):
@@ -288,3 +301,145 @@ def test_compiled_cuda_cnn_training_equals_eager_cupy(cupy, optimizer):
                                    cupy.asnumpy(getattr(bn_e, stat)), rtol=1e-4, atol=1e-6,
                                    err_msg=stat)
     assert bn_c.N == bn_e.N
+
+
+# ---------------------------------------------------------------- programs, one by one
+def test_scalar_and_non_contiguous_inputs(cupy):
+    """0-d inputs stay 0-d (CuPy's ascontiguousarray, like NumPy's, makes them 1-D) and
+    strided inputs are made contiguous before the kernels read them."""
+    g = Graph()
+    x = g.input((3, 4), 'float32')
+    s = g.input((), 'float32')
+    g.set_outputs([g.add('mul', [x, s])])
+    prog = get_backend('cuda').build(g)
+    base = np.arange(12, dtype=np.float32).reshape(4, 3)
+    for strided in (base.T, cupy.asarray(base).T):  # from the host, and on the device
+        out = prog([strided, np.float32(2.5)])[0]
+        np.testing.assert_array_equal(out.get(), base.T * np.float32(2.5))
+    with pytest.raises(ValueError, match='input 1 has shape'):
+        prog([base.T, np.ones(1, np.float32)])
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_donated_inputs_are_updated_in_place(cupy, dtype):
+    """``p - lr * g`` written over ``p`` (what compile does for parameters): the output is
+    the caller's device array, updated; a donation the plan does not honour leaves the
+    input alone."""
+    g = Graph()
+    p = g.input((5, 3), dtype)
+    grad = g.input((5, 3), dtype)
+    lr = g.input((), dtype)
+    new = g.add('sub', [p, g.add('mul', [grad, lr])])
+    g.set_outputs([new, g.add('mul', [grad, grad])])
+    prog = get_backend('cuda').build(g, donate={0: 0, 1: 1})
+    assert prog.donated == {0: 0, 1: 1} and prog.stats['donated_outputs'] == 2
+    rng = np.random.RandomState(0)
+    p0, g0 = rng.randn(5, 3).astype(dtype), rng.randn(5, 3).astype(dtype)
+    dp, dg = cupy.asarray(p0), cupy.asarray(g0)
+    out, sq = prog([dp, dg, np.asarray(0.1, dtype)])
+    assert out.data.ptr == dp.data.ptr and sq.data.ptr == dg.data.ptr  # the same memory
+    np.testing.assert_allclose(dp.get(), p0 - g0 * np.asarray(0.1, dtype), **_tol(dtype))
+    np.testing.assert_allclose(dg.get(), g0 * g0, **_tol(dtype))
+    # p is read by a second output too: the plan does not donate it
+    g = Graph()
+    p = g.input((4,), dtype)
+    g.set_outputs([g.add('neg', [p]), g.add('mul', [p, p])])
+    prog = get_backend('cuda').build(g, donate={0: 0})
+    assert prog.donated == {}
+    dp = cupy.asarray(np.arange(4, dtype=dtype))
+    neg, sq = prog([dp])
+    assert neg.data.ptr != dp.data.ptr
+    np.testing.assert_array_equal(dp.get(), np.arange(4, dtype=dtype))
+
+
+def test_kernels_are_compiled_once_per_process(cupy, monkeypatch):
+    """Two programs of the same graph share one loaded module (the backend's per-process
+    cache); another graph gets its own."""
+    made = []
+    real = cupy.RawModule
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cupy, 'RawModule', counting)
+
+    def graph(op):
+        g = Graph()
+        x = g.input((13,), 'float32')  # a size no other test uses: a source of its own
+        g.set_outputs([g.add(op, [x])])
+        return g
+
+    x = np.linspace(-1, 1, 13).astype(np.float32)
+    for _ in range(2):
+        np.testing.assert_allclose(get_backend('cuda').build(graph('tanh'))([x])[0].get(),
+                                   np.tanh(x), rtol=1e-6)
+    assert len(made) == 1
+    get_backend('cuda').build(graph('exp'))([x])
+    assert len(made) == 2
+
+
+# ---------------------------------------------------------------- whole training steps
+_HYPER = {'opt0/hp/alpha': 1e-3, 'opt0/hp/beta1': 0.9, 'opt0/hp/beta2': 0.999,
+          'opt0/hp/eps': 1e-8, 'opt0/hp/eta': 1.0, 'opt0/hp/lr': 0.01,
+          'opt0/hp/momentum': 0.9}
+
+
+def _step_feeds(graph: Graph) -> list:
+    """Inputs of a traced step: labels in range, counters, hyperparameters by name, and
+    positive floats elsewhere (Adam's second moments and BN variances must be)."""
+    rng = np.random.RandomState(0)
+    feeds = []
+    for v in graph.inputs:
+        dt = np.dtype(v.dtype)
+        if v.name == 'arg1':
+            a = rng.randint(0, 3, v.shape).astype(dt)
+        elif dt.kind in 'iu':
+            a = np.full(v.shape, 3, dt)
+        elif v.shape == ():
+            a = np.asarray(_HYPER.get(v.name, 0.0), dt)
+        elif v.name == 'arg0':
+            a = rng.randn(*v.shape).astype(dt)
+        else:
+            a = (rng.rand(*v.shape) + 0.1).astype(dt)
+        feeds.append(a)
+    return feeds
+
+
+@pytest.mark.parametrize('kind', ['mlp', 'CNN'])
+@pytest.mark.parametrize('optimizer', ['Adam', 'MomentumSGD'])
+def test_training_step(cupy, kind, optimizer):
+    """The optimised IR of a whole step (forward, backward, update; the CNN has conv, BN,
+    max pooling and dropout) built with 'cuda', against the reference interpreter."""
+    from test_cuda_render import traced_step_graph
+
+    graph = traced_step_graph(kind, optimizer)
+    feeds = _step_feeds(graph)
+    prog = get_backend('cuda').build(graph)
+    outs = prog([f.copy() for f in feeds])
+    want = interpreter.run(graph, feeds)
+    for v, got, w in zip(graph.outputs, outs, want):
+        assert got.shape == w.shape and got.dtype == w.dtype, v.name
+        np.testing.assert_allclose(got.get(), w, rtol=1e-4, atol=1e-5, err_msg=v.name)
+
+
+@pytest.mark.parametrize('transa,transb', [(False, False), (False, True), (True, False),
+                                           (True, True)])
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_gemm_accumulation_through_beta(cupy, transa, transb, dtype):
+    """``matmul + c`` folds into one cublas.gemm with beta (gradient accumulation)."""
+    m, k, n = 5, 3, 7
+    g = Graph()
+    a = g.input((k, m) if transa else (m, k), dtype)
+    b = g.input((n, k) if transb else (k, n), dtype)
+    c = g.input((m, n), dtype)
+    prod = g.add('matmul', [a, b], transa=transa, transb=transb)
+    g.set_outputs([g.add('add', [prod, c]), g.add('mul', [c, c])])
+    prog = get_backend('cuda').build(g)
+    assert prog.stats['blas_beta_folds'] == 1
+    rng = np.random.RandomState(1)
+    feeds = [rng.randn(*v.shape).astype(dtype) for v in g.inputs]
+    outs = prog([f.copy() for f in feeds])
+    for got, w in zip(outs, interpreter.run(g, feeds)):
+        np.testing.assert_allclose(got.get(), w, **_tol(dtype) if dtype == 'float64'
+                                   else {'rtol': 1e-5, 'atol': 1e-5})

@@ -4,7 +4,7 @@ compile the generated source with ``nvcc -arch=sm_90`` (skipped when nvcc is abs
 nvcc is slow (seconds per translation unit even for small files), so the kernels of many
 graphs share one translation unit (``render_source(..., prefix=...)`` keeps their names
 apart) and each unit is compiled once per module. Numerical checks of the same kernels
-run on the CPU (test_cuda_host.py, everywhere) and on a GPU (tests/gpu/).
+run in tests/gpu/: on a GPU, or on the CPU stand-in for CuPy (TRACEGRAD_HOST_CUPY=1).
 """
 import os
 import shutil
