@@ -41,6 +41,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 'kernels'))
 
 
+def train_step(model, opt):
+    """The training step of Chainer's examples (Classifier loss, cleargrads, backward, update)."""
+    def step(x, t):
+        loss = model(x, t)
+        model.cleargrads()
+        loss.backward()
+        opt.update()
+        return loss
+    return step
+
+
 def _primitive_names():
     from codegen import all_primitives
     return [p.name for p in all_primitives()]
@@ -154,23 +165,14 @@ def test_compiled_cuda_mlp_training_equals_eager_cupy(cupy):
     opt_c = optimizers.Adam().setup(model_c)
     opt_e = optimizers.Adam().setup(model_e)
 
-    @tracegrad.compile(backend='cuda')
-    def step(x, t):
-        loss = model_c(x, t)
-        model_c.cleargrads()
-        loss.backward()
-        opt_c.update()
-        return loss
-
+    step = tracegrad.compile(train_step(model_c, opt_c), backend='cuda')
+    step_e = train_step(model_e, opt_e)
     rng = np.random.RandomState(1)
     for i in range(20):
         x = cupy.asarray(rng.rand(100, 784).astype(np.float32))
         t = cupy.asarray(rng.randint(0, 10, 100).astype(np.int32))
         loss_c = step(x, t)
-        loss_e = model_e(x, t)
-        model_e.cleargrads()
-        loss_e.backward()
-        opt_e.update()
+        loss_e = step_e(x, t)
         np.testing.assert_allclose(cupy.asnumpy(getattr(loss_c, 'array', loss_c)),
                                    cupy.asnumpy(loss_e.array), rtol=1e-4, atol=1e-5,
                                    err_msg=f'loss at step {i}')
@@ -262,17 +264,8 @@ def test_compiled_cuda_cnn_training_equals_eager_cupy(cupy, optimizer):
         opt.add_hook(optimizer_hooks.WeightDecay(1e-3))
         opts.append(opt)
 
-    def make_step(model, opt):
-        def step(x, t):
-            loss = model(x, t)
-            model.cleargrads()
-            loss.backward()
-            opt.update()
-            return loss
-        return step
-
-    step_c = tracegrad.compile(make_step(model_c, opts[0]), backend='cuda')
-    step_e = make_step(model_e, opts[1])
+    step_c = tracegrad.compile(train_step(model_c, opts[0]), backend='cuda')
+    step_e = train_step(model_e, opts[1])
     rng = np.random.RandomState(1)
     batches = [(cupy.asarray(rng.randn(5, 2, 6, 6).astype(np.float32)),
                 cupy.asarray(rng.randint(0, 3, 5).astype(np.int32))) for _ in range(10)]
