@@ -217,10 +217,8 @@ class ndarray:  # named as CuPy's
         return _wrap(self._host_array[_index(key)])
 
     def __setitem__(self, key, value):
-        if isinstance(value, numpy.ndarray):  # CuPy copies host values in
-            value = numpy.asarray(value)
-        self._host_array[_index(key)] = _unwrap(value, 'ndarray.__setitem__') \
-            if type(value) is ndarray else value
+        # device arrays, scalars, and host arrays too (CuPy copies those in)
+        self._host_array[_index(key)] = value._host_array if type(value) is ndarray else value
 
     # -- NumPy's protocols: NumPy functions on device arrays run on the device
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -288,15 +286,12 @@ class _Ufunc:
         self.nin, self.nout = ufunc.nin, ufunc.nout
 
     def __call__(self, *args, **kwargs):
-        return _call(self._ufunc, f'cupy.{self.__name__}', args, kwargs) \
-            if kwargs.get('out') is None else self._with_out(args, kwargs)
-
-    def _with_out(self, args, kwargs):
-        out = kwargs['out']
         what = f'cupy.{self.__name__}'
-        kwargs = dict(kwargs, out=_unwrap(out, what))
-        self._ufunc(*_unwrap(args, what), **kwargs)
-        return out
+        out = kwargs.get('out')
+        if out is None:
+            return _call(self._ufunc, what, args, kwargs)
+        self._ufunc(*_unwrap(args, what), **dict(kwargs, out=_unwrap(out, what)))
+        return out  # the device array(s) given, as CuPy returns them
 
     def at(self, a, indices, b=None):
         what = f'cupy.{self.__name__}.at'
