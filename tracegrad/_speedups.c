@@ -783,6 +783,21 @@ backprop_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 
+/* What the weak reference ``wr`` points to, as a new reference; NULL (and no error) when
+   it is dead. PyWeakref_GET_OBJECT is deprecated from Python 3.13, PyWeakref_GetRef new. */
+static PyObject *weak_target(PyObject *wr)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *obj = NULL;
+    if (PyWeakref_GetRef(wr, &obj) < 0)
+        PyErr_Clear();
+    return obj;
+#else
+    PyObject *obj = PyWeakref_GET_OBJECT(wr);
+    return obj == Py_None ? NULL : Py_NewRef(obj);
+#endif
+}
+
 /* FunctionNode.get_retained_inputs: the retained inputs' Variables, taken from
  * their nodes' weak references (node.get_variable() recreates a dead one). */
 static PyObject *
@@ -811,10 +826,9 @@ get_retained_inputs(PyObject *module, PyObject *self)
         PyObject *var = NULL;
         if (node != NULL) {
             PyObject *wr = Py_IS_TYPE(node, VariableNode_type) ? SLOT(node, n_variable) : NULL;
-            if (wr != NULL && PyWeakref_CheckRefExact(wr) &&
-                PyWeakref_GET_OBJECT(wr) != Py_None)
-                var = Py_NewRef(PyWeakref_GET_OBJECT(wr));
-            else
+            if (wr != NULL && PyWeakref_CheckRefExact(wr))
+                var = weak_target(wr);
+            if (var == NULL)
                 var = PyObject_CallMethodNoArgs(node, s_get_variable);
             Py_DECREF(node);
         }
