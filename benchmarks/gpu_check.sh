@@ -28,8 +28,8 @@ export PYTHONUNBUFFERED=1
 if [ "$MODE" = "--prepare" ]; then
     grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
     mkdir -p .whl
-    $PY -m pip wheel -q --no-deps -w .whl . || exit 1
-    # the GPU image has numpy, jinja2, CuPy, PyTorch; cffi (C backend) is not listed there
+    rm -f .whl/tracegrad-*.whl  # tracegrad runs from the checkout there (see below)
+    # the GPU image has numpy, jinja2, CuPy, PyTorch, pytest; cffi (C backend) is not there
     $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
         --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
         --platform manylinux2014_x86_64 -d .whl cffi pycparser || exit 1
@@ -45,8 +45,14 @@ if [ $DRY = 0 ] && ls .whl/*.whl >/dev/null 2>&1; then
         --target /tmp/site .whl/*.whl || exit 1
     export PYTHONPATH=/tmp/site:${PYTHONPATH:-}
 fi
-# The checkout comes first, so the tests and the benchmark see the working tree.
+# The checkout comes first, so the tests and the benchmark see the working tree. Its C hot
+# path is built in place for this machine's Python (a wheel built here would be for this
+# Python's version, not that one's); without it tracegrad runs its pure-Python path.
 export PYTHONPATH=$PWD:${PYTHONPATH:-}
+if [ $DRY = 0 ]; then
+    $PY setup.py -q build_ext --inplace >"$OUT/build_ext.log" 2>&1 \
+        || echo "gpu_check: the C hot path did not build (see build_ext.log); pure Python"
+fi
 
 {
     echo "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -55,6 +61,7 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-}
     nvcc --version 2>/dev/null | tail -1
     $PY -c 'import cupy; print("cupy", cupy.__version__)' 2>&1 | tail -1
     $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available())' 2>&1 | tail -1
+    $PY -c 'import tracegrad._native as n; print("tracegrad C hot path", n.ENABLED)' 2>&1 | tail -1
 } | tee "$OUT/environment.txt"
 
 STATUS=0
