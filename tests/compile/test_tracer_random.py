@@ -49,15 +49,13 @@ def test_tracing_for_cupy_draws_gaussian_noise_in_its_dtype(dtype, drawn):
 
 
 def test_dtype_is_refused_when_tracing_for_numpy():
-    with TraceContext('numpy'):
-        with pytest.raises(TypeError, match="numpy.random.rand.*dtype"):
-            tnp.random.rand(2, 3, dtype=np.float32)
+    with TraceContext('numpy'), pytest.raises(TypeError, match="numpy.random.rand.*dtype"):
+        tnp.random.rand(2, 3, dtype=np.float32)
 
 
 def test_cupy_draws_take_float_dtypes_only():
-    with TraceContext('cupy'):
-        with pytest.raises(TypeError, match='float32 or float64.*int32'):
-            tnp.random.uniform(0, 1, (2,), dtype=np.int32)
+    with TraceContext('cupy'), pytest.raises(TypeError, match='float32 or float64.*int32'):
+        tnp.random.uniform(0, 1, (2,), dtype=np.int32)
 
 
 def test_takes_dtype_outside_tracing_is_an_error():
