@@ -130,6 +130,28 @@ def test_lazy_link_initialises_its_weight_on_the_gpu():
     assert w.dtype == np.float32 and abs(w.std() - 0.1) < 0.02  # LeCunNormal: 1/sqrt(100)
 
 
+def test_chainer_v5_style_device_methods():
+    """``to_gpu``/``to_cpu`` on links and Variables, ``cuda.to_gpu``/``to_cpu`` and the
+    device lookups, as Chainer scripts written before ``to_device`` use them."""
+    link = L.Linear(3, 2)
+    w = link.W.array.copy()
+    assert link.to_gpu() is link and on_gpu(link.W.array) and on_gpu(link.b.array)
+    assert link.device == backend.get_device(GPU) == backend.get_device(0)
+    assert link.to_cpu() is link and isinstance(link.W.array, np.ndarray)
+    np.testing.assert_array_equal(link.W.array, w)
+    v = tracegrad.Variable(np.arange(3, dtype=np.float32))
+    v.grad = np.ones(3, np.float32)
+    v.to_gpu()
+    assert on_gpu(v.array) and on_gpu(v.grad) and v.xp is cuda.cupy
+    v.to_cpu()
+    assert isinstance(v.array, np.ndarray) and isinstance(v.grad, np.ndarray)
+    a = cuda.to_gpu(np.arange(4.0))
+    assert on_gpu(a) and cuda.get_array_module(a) is cuda.cupy
+    assert cuda.get_device_from_array(a).id == cuda.get_device_from_id(0).id == 0
+    np.testing.assert_array_equal(cuda.to_cpu(a), np.arange(4.0))
+    assert cuda.to_cpu(None) is None
+
+
 def test_link_moves_back_to_cpu_unchanged():
     cpu, gpu = twins(lambda: L.BatchNormalization(3))
     gpu.to_device('@numpy')
