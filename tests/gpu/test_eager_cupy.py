@@ -311,7 +311,7 @@ def test_gpu_model_and_optimizer_save_and_load_across_devices(tmp_path, fmt):
 
 
 # ---------------------------------------------------------------- the training loop
-def _trainer(device, out):
+def _trainer(device, out, epochs=3, snapshot=False, run=True):
     from tracegrad import datasets, iterators, training
     from tracegrad.training import extensions
 
@@ -323,15 +323,18 @@ def _trainer(device, out):
     t = (x[:, 0] > 0).astype(np.int32) + (x[:, 1] > 0).astype(np.int32)
     train = datasets.TupleDataset(x[:32], t[:32])
     test = datasets.TupleDataset(x[32:], t[32:])
-    opt = optimizers.MomentumSGD(0.05).setup(model)
-    it = iterators.SerialIterator(train, 8, shuffle=False)
+    opt = optimizers.Adam().setup(model)
+    it = iterators.SerialIterator(train, 8, shuffle=True)
     updater = training.updaters.StandardUpdater(it, opt, device=device)
-    trainer = training.Trainer(updater, (3, 'epoch'), out=str(out))
+    trainer = training.Trainer(updater, (epochs, 'epoch'), out=str(out))
     trainer.extend(extensions.Evaluator(iterators.SerialIterator(test, 8, repeat=False,
                                                                  shuffle=False),
                                         model, device=device))
     trainer.extend(extensions.LogReport())
-    trainer.run()
+    if snapshot:
+        trainer.extend(extensions.snapshot(filename='snapshot'), trigger=(1, 'epoch'))
+    if run:
+        trainer.run()
     return trainer, model
 
 
@@ -348,6 +351,24 @@ def test_standard_updater_on_gpu_equals_cpu(tmp_path):
         for key in ('main/loss', 'validation/main/loss', 'validation/main/accuracy'):
             assert isinstance(eg[key], float), key  # reported values come back to the host
             np.testing.assert_allclose(eg[key], ec[key], rtol=1e-4, err_msg=key)
+
+
+def test_gpu_trainer_snapshot_resumes_as_if_uninterrupted(tmp_path):
+    """A trainer on the GPU stopped after 2 epochs and resumed from its snapshot ends where
+    3 uninterrupted epochs end (parameters, Adam state, iterator order, log)."""
+    from tracegrad import serializers as S
+
+    _, full = _trainer(GPU, tmp_path / 'full', epochs=3)
+    _trainer(GPU, tmp_path / 'part', epochs=2, snapshot=True)
+    trainer, resumed = _trainer(GPU, tmp_path / 'part', epochs=3, run=False)
+    S.load_npz(str(tmp_path / 'part' / 'snapshot'), trainer)
+    assert on_gpu(resumed.predictor.l1.W.array)
+    assert trainer.updater.epoch == 2
+    trainer.run()
+    params = dict(full.namedparams())
+    for name, p in resumed.namedparams():
+        assert_close(p.array, cuda.to_cpu(params[name].array), name, rtol=1e-6, atol=1e-7)
+    assert [e['epoch'] for e in trainer.get_extension('LogReport').log] == [1, 2, 3]
 
 
 def test_train_mnist_example_with_device_0(tmp_path, capsys):
