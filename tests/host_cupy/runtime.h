@@ -1,13 +1,14 @@
-// Runs generated CUDA kernels on the CPU, for the tests (tests/kernels/cuda_host.py).
+// Runs generated CUDA kernels on the CPU, for the tests (tests/host_cupy/kernels.py).
 //
 // Included ahead of a generated translation unit and compiled with the host C++ compiler.
 // One launch runs its blocks one after another; the threads of a block are fibers
 // (ucontext) that run until they finish or wait at a barrier, so __syncthreads() and the
 // warp shuffles keep their CUDA meaning: a block barrier opens when every live thread of
 // the block waits at one; a warp barrier (inside __shfl_down_sync) when every live thread
-// of that warp does. A barrier that can never open (some threads at __syncthreads, others
-// at a shuffle or finished in the other branch) is reported as a launch error instead of
-// hanging, and so are launch configurations a GPU refuses.
+// of that warp does (threads that have returned count as arrived, as on current GPUs). A
+// barrier that can never open (some threads at __syncthreads, others of the same warp at a
+// shuffle) is reported as a launch error instead of hanging, and so are launch
+// configurations a GPU refuses.
 //
 // __shared__ variables become function statics: one copy, shared by the fibers of the
 // block running now, as shared memory is by the threads of a block.
