@@ -34,13 +34,14 @@ _PLACES = {'apply': (FunctionNode, 'apply'),
            'get_retained_inputs': (FunctionNode, 'get_retained_inputs'),
            'loop': (backprop, '_loop'),
            'store': (backprop, '_store')}
-_PYTHON = {'apply': FunctionNode._apply_py, 'get_retained_inputs': FunctionNode.get_retained_inputs,
-           'loop': backprop._backprop_loop, 'store': backprop._store_leaf_grads}
-_C: dict = {}  # the same pieces from _speedups, once it is loaded
 
 
 def _installed() -> dict:
     return {key: vars(owner)[attr] for key, (owner, attr) in _PLACES.items()}
+
+
+_PYTHON = _installed()  # read before _speedups replaces any of them
+_C: dict = {}  # the same pieces from _speedups, once it is loaded
 
 
 def _install(impl: dict) -> None:

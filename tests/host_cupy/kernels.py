@@ -8,7 +8,6 @@ floating-point contractions (FMA) can differ in the last bits.
 """
 from __future__ import annotations
 
-import collections
 import ctypes
 import hashlib
 import os
@@ -39,8 +38,7 @@ class LaunchError(RuntimeError):
 class _Function:
     """A kernel of a loaded module: ``f(grid, block, args)`` as ``cupy.RawKernel`` takes."""
 
-    def __init__(self, host: Builder, lib, name: str):
-        self._host = host
+    def __init__(self, lib, name: str):
         self.name = name
         self._launch = getattr(lib, f'tg_launch_{name}')
         self._launch.restype = ctypes.c_int
@@ -70,7 +68,6 @@ class _Function:
             pointers[k] = (ctypes.addressof(value) if isinstance(value, ctypes.c_void_p)
                            else value.ctypes.data)
         status = self._launch(dims, pointers)
-        self._host.launches[self.name] += 1
         if status:
             raise LaunchError(f'{self.name} with grid {grid}, block {block}: '
                               f'{_LAUNCH_ERRORS.get(status, status)}')
@@ -95,7 +92,7 @@ class _Module:
         self.compile()
         f = self._functions.get(name)
         if f is None:
-            f = self._functions[name] = _Function(self._host, self._lib, name)
+            f = self._functions[name] = _Function(self._lib, name)
         return f
 
 
@@ -104,14 +101,10 @@ class Builder:
 
     def __init__(self, workdir: str | None = None):
         self.workdir = workdir or tempfile.mkdtemp(prefix='tg_host_cupy_')
-        self.builds = 0
-        self.modules = 0  # RawModule objects made
-        self.launches: collections.Counter = collections.Counter()  # kernel name -> count
         self._libs: dict = {}
         self._lock = threading.Lock()
 
     def module(self, code: str, options=()) -> _Module:
-        self.modules += 1
         return _Module(self, code, options)
 
     def build(self, code: str):
@@ -141,5 +134,4 @@ class Builder:
                                    f'C++:\n{proc.stderr[-4000:]}')
             os.replace(so + '.tmp', so)
             lib = self._libs[key] = ctypes.CDLL(so)
-            self.builds += 1
             return lib
