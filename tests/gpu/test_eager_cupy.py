@@ -371,12 +371,17 @@ def test_gpu_trainer_snapshot_resumes_as_if_uninterrupted(tmp_path):
     assert [e['epoch'] for e in trainer.get_extension('LogReport').log] == [1, 2, 3]
 
 
-def test_train_mnist_example_with_device_0(tmp_path, capsys):
-    """``examples/train_mnist.py --device 0`` trains on the GPU, as on the CPU."""
+def _train_mnist_example():
     path = os.path.join(os.path.dirname(__file__), '..', '..', 'examples', 'train_mnist.py')
     spec = importlib.util.spec_from_file_location('train_mnist', path)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
+    return example
+
+
+def test_train_mnist_example_with_device_0(tmp_path, capsys):
+    """``examples/train_mnist.py --device 0`` trains on the GPU, as on the CPU."""
+    example = _train_mnist_example()
     args = ['--dataset', 'digits', '--epoch', '2', '--unit', '32', '--quiet', '--noplot']
     trainer, model = example.main(args + ['--device', '0', '--out', str(tmp_path / 'gpu')])
     assert 'Device: @cupy:0' in capsys.readouterr().out
@@ -393,10 +398,7 @@ def test_train_mnist_example_with_device_0(tmp_path, capsys):
 def test_train_mnist_example_compiled_on_the_gpu(tmp_path):
     """``--device 0 --compile``: StandardUpdater compiles the step for the GPU ('cuda'),
     and it trains as the eager GPU run does."""
-    path = os.path.join(os.path.dirname(__file__), '..', '..', 'examples', 'train_mnist.py')
-    spec = importlib.util.spec_from_file_location('train_mnist', path)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = _train_mnist_example()
     args = ['--dataset', 'digits', '--epoch', '1', '--unit', '16', '--quiet', '--noplot',
             '--device', '0']
     trainer, model = example.main(args + ['--compile', '--out', str(tmp_path / 'c')])
