@@ -7,11 +7,18 @@ fills (literals), and reductions of its values as the loop's tail (the
 reduced result is an output of the group, never read inside it). Whatever a
 group computes that is used elsewhere becomes one of its outputs.
 
+Groups grow along producer->user edges, and when a node reads the values of two
+groups of its shape, the two become one where neither depends on the other through
+a node outside them (``m = momentum * v`` and ``d = lr * g`` started apart; ``m - d``
+joins them: one loop over the parameter instead of two, and no ``lr * g`` in memory).
+
 Afterwards every elementwise, reduction, fill and re-indexing node outside a
 group is wrapped in a group of its own, so a backend lowers only ``fusion``,
 ``matmul`` and the few data-movement primitives.
 """
 from __future__ import annotations
+
+import heapq
 
 from codegen.ir import Graph, Node, Value
 from codegen.primitives import get_primitive
@@ -43,30 +50,62 @@ def fuse(graph: Graph) -> Graph:
     group_of: dict = {}       # node id -> _Group
     depends: dict = {}        # value id -> frozenset of the nearest group ids upstream of it
     groups: list = []
+    merged: dict = {}         # group id -> the id of the group it was merged into
 
-    def deps(v: Value) -> set:
-        """Every group v depends on. Computed when asked, through each group's feeds:
-        groups grow, and a group that later reads another group's value makes everything
-        downstream of it depend on that group too (else two groups could feed each other)."""
-        todo, seen = list(depends.get(v.id, ())), set()
+    def find(gid: int) -> int:
+        while gid in merged:
+            gid = merged[gid]
+        return gid
+
+    def closure(gids) -> set:
+        """The groups ``gids`` and every group upstream of them. Computed when asked,
+        through each group's feeds: groups grow, and a group that later reads another
+        group's value makes everything downstream of it depend on that group too (else
+        two groups could feed each other)."""
+        todo, seen = [find(g) for g in gids], set()
         while todo:
             gid = todo.pop()
             if gid not in seen:
                 seen.add(gid)
-                todo.extend(groups[gid].feeds)
+                todo.extend(find(f) for f in groups[gid].feeds)
         return seen
+
+    def deps(v: Value) -> set:
+        """Every group v depends on."""
+        return closure(depends.get(v.id, ()))
 
     def in_group(v: Value, g: _Group) -> bool:
         p = producer.get(v.id)
         return p is not None and group_of.get(id(p)) is g
 
-    def can_join(node: Node, g: _Group) -> bool:
+    def can_join(node: Node, g: _Group, besides: _Group | None = None) -> bool:
+        """Whether ``node`` may join ``g`` (reading values of ``besides`` as if inside)."""
         for v in node.inputs:
             if v.id in g.tails:
                 return False
-            if not in_group(v, g) and g.id in deps(v):
+            if not in_group(v, g) and not (besides is not None and in_group(v, besides)) \
+                    and g.id in deps(v):
                 return False
         return True
+
+    def merge_into(g: _Group, node: Node) -> None:
+        """Merge into ``g`` the other groups of ``node``'s shape whose values it reads,
+        where that makes no cycle: neither group upstream of the other, and none of the
+        node's other inputs downstream of the merged group."""
+        for v in node.inputs:
+            p = producer.get(v.id)
+            b = group_of.get(id(p)) if p is not None else None
+            if b is None or b is g or b.shape != g.shape or b.tails or \
+                    not can_join(node, b, besides=g) or \
+                    b.id in closure(g.feeds) or g.id in closure(b.feeds):
+                continue
+            merged[b.id] = g.id
+            for n in b.nodes:
+                group_of[id(n)] = g
+            g.nodes.extend(b.nodes)
+            g.feeds.update(b.feeds)
+            g.feeds.discard(g.id)
+            b.nodes, b.feeds = [], set()
 
     def source_groups(v: Value) -> list:
         """Groups whose value v is, looking through re-indexing and literal nodes."""
@@ -92,6 +131,7 @@ def fuse(graph: Graph) -> Graph:
             if group is None:
                 group = _Group(len(groups), shape)
                 groups.append(group)
+            merge_into(group, node)
             group.nodes.append(node)
         elif node.op in TAIL_REDUCTIONS:
             v = node.inputs[0]
@@ -111,14 +151,17 @@ def fuse(graph: Graph) -> Graph:
             group_of[id(node)] = group
             for v in node.inputs:
                 group.feeds.update(depends.get(v.id, ()))
-            group.feeds.discard(group.id)
+            group.feeds = {find(f) for f in group.feeds} - {group.id}
             d = frozenset({group.id})
         else:
             d = frozenset().union(*(depends.get(v.id, frozenset()) for v in node.inputs))
         for o in node.outputs:
             depends[o.id] = d
 
-    return _rewrite(graph, groups, group_of, producer)
+    position = {id(n): k for k, n in enumerate(graph.nodes)}
+    for g in groups:  # merged groups' nodes came in out of order
+        g.nodes.sort(key=lambda n: position[id(n)])
+    return _rewrite(graph, [g for g in groups if g.nodes], group_of, producer)
 
 
 def _rewrite(graph: Graph, groups: list, group_of: dict, producer: dict) -> Graph:
@@ -242,21 +285,26 @@ def _leaf(body: Graph, mapping: dict, leaves: list, v: Value) -> Value:
 
 
 def _toposort(nodes: list, graph: Graph) -> list:
-    """Order nodes so that every value is defined before use (stable: original order)."""
-    defined = {v.id for v in graph.inputs}
-    remaining = list(nodes)
+    """Order nodes so that every value is defined before use: of the nodes ready to run,
+    always the one that came first (a fusion node stands where its first member stood), so
+    the order stays as close to the traced one as dependencies allow."""
+    produced_by = {o.id: k for k, n in enumerate(nodes) for o in n.outputs}
+    waiting = [0] * len(nodes)
+    readers: dict = {}
+    for k, n in enumerate(nodes):
+        for p in {produced_by[v.id] for v in n.inputs if v.id in produced_by}:
+            waiting[k] += 1
+            readers.setdefault(p, []).append(k)
+    ready = [k for k in range(len(nodes)) if not waiting[k]]
+    heapq.heapify(ready)
     ordered = []
-    while remaining:
-        progressed = False
-        rest = []
-        for n in remaining:
-            if all(v.id in defined for v in n.inputs):
-                ordered.append(n)
-                defined.update(o.id for o in n.outputs)
-                progressed = True
-            else:
-                rest.append(n)
-        if not progressed:
-            raise RuntimeError('fuse: the fused graph has a cycle (a bug in the fusion pass)')
-        remaining = rest
+    while ready:
+        k = heapq.heappop(ready)
+        ordered.append(nodes[k])
+        for r in readers.get(k, ()):
+            waiting[r] -= 1
+            if not waiting[r]:
+                heapq.heappush(ready, r)
+    if len(ordered) != len(nodes):
+        raise RuntimeError('fuse: the fused graph has a cycle (a bug in the fusion pass)')
     return ordered

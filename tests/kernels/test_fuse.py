@@ -197,8 +197,8 @@ def test_diamond_of_elementwise():
 
 
 def test_siblings_on_one_input():
-    """sin(x) and exp(x) both read only the input x. Today the second one starts a group of
-    its own (groups grow along producer->user edges), so this costs at most two loops."""
+    """sin(x) and exp(x) both read only the input x and start groups of their own; add,
+    reading both, joins them into one loop."""
     g = Graph()
     x = g.input((6,), 'float32')
     a = g.add('exp', [x])
@@ -207,7 +207,64 @@ def test_siblings_on_one_input():
     y = g.add('add', [b, c])
     g.set_outputs([y])
     f = fused(g)
-    assert [n.op for n in f.nodes] in (['fusion'], ['fusion', 'fusion'])
+    assert [n.op for n in f.nodes] == ['fusion']
+    assert ops(bodies(f)[0]) == ['add', 'cos', 'exp', 'sin']
+    assert_same(g, f)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_momentum_update_is_one_pass(dtype):
+    """MomentumSGD traces ``v * momentum`` and ``lr * g`` as two groups; the update that
+    reads both merges them: one loop over the parameter, ``lr * g`` never stored."""
+    g = Graph()
+    p = g.input((5, 7), dtype)
+    v = g.input((5, 7), dtype)
+    w = g.input((7, 5), dtype)
+    x = g.input((7, 7), dtype)
+    lr = g.input((), dtype)
+    mom = g.input((), dtype)
+    grad = g.add('matmul', [w, x], transa=True, transb=False)
+    vm = g.add('mul', [v, mom])
+    step = g.add('mul', [lr, grad])
+    v_new = g.add('sub', [vm, step])
+    g.set_outputs([g.add('add', [p, v_new]), v_new, grad])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['matmul', 'fusion']
+    assert ops(bodies(f)[0]) == ['add', 'mul', 'mul', 'sub']
+    assert len(f.nodes[1].outputs) == 2
+    assert_same(g, f)
+
+
+def test_groups_are_not_merged_across_a_matmul():
+    """a = exp(x) and b = matmul(a, w) + 1: add(a, b) reads both groups, but a feeds the
+    GEMM that b's group reads, so one loop for both would need its own output first."""
+    g = Graph()
+    x = g.input((4, 4), 'float64')
+    w = g.input((4, 4), 'float64')
+    one = g.add('fill', [], shape=(), value=1.0, dtype='float64')
+    a = g.add('exp', [x])
+    b = g.add('add', [g.add('matmul', [a, w]), one])
+    y = g.add('add', [a, b])
+    g.set_outputs([y])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion', 'matmul', 'fusion']
+    assert_same(g, f)
+
+
+def test_group_with_a_reduction_tail_is_not_merged():
+    """A group whose loop reduces iterates differently: a node reading its values and
+    another group's does not merge the two."""
+    g = Graph()
+    x = g.input((3, 5), 'float32')
+    y = g.input((3, 5), 'float32')
+    e = g.add('exp', [x])
+    s = g.add('sum', [e], axes=(1,), keepdims=False)
+    t = g.add('tanh', [y])
+    z = g.add('mul', [t, e])
+    g.set_outputs([z, s])
+    f = fused(g)
+    assert len(f.nodes) == 2
+    assert not any('sum' in ops(b) and 'tanh' in ops(b) for b in bodies(f))
     assert_same(g, f)
 
 
@@ -270,17 +327,19 @@ def test_fuse_is_deterministic():
 
 
 def test_groups_that_grow_cannot_feed_each_other():
-    """Group A = {maximum, neg, maximum(., B's value)} comes to read group B; then B must not
-    take a node reading A's value, though that value was made before A read B
-    (a regression: dependencies were frozen when a value was made -> a cycle)."""
+    """Group A = {maximum, neg, maximum(., B's value)} comes to read group B (which keeps
+    a reduction tail, so it is not merged into A); then B must not take a node reading A's
+    value, though that value was made before A read B (a regression: dependencies were
+    frozen when a value was made -> a cycle)."""
     g = Graph()
     x0 = g.input((6,), 'float64')
     x1 = g.input((6,), 'float64')
     m = g.add('maximum', [x0, x1])            # A
     s = g.add('sin', [g.add('tanh', [x0])])   # B
+    r = g.add('sum', [s], axes=(0,))          # B's tail
     a = g.add('maximum', [g.add('neg', [m]), g.add('neg', [s])])  # A, reading B
     b = g.add('maximum', [s, m])              # reads A and B: cannot be in B, joins A
-    g.set_outputs([a, b])
+    g.set_outputs([a, b, r])
     f = fused(g)
     assert len(f.nodes) == 2
     assert_same(g, f)
