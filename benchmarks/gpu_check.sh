@@ -192,7 +192,9 @@ def dry_run():
     print('dry run: rendering works; timings need a GPU')
 
 
-def bench_tracegrad(make, shape, compiled):
+def bench_tracegrad(make, shape, compiled, batch=True):
+    """ms per step; ``batch=False`` builds the compiled step without batches of small
+    kernels (each kernel its own launch), to show what batching gains."""
     import cupy
     np.random.seed(0)
     model = L.Classifier(make())
@@ -203,7 +205,16 @@ def bench_tracegrad(make, shape, compiled):
         step = tracegrad.compile(step, backend='cuda')
     x = cupy.asarray(np.random.rand(*shape).astype(np.float32))
     t = cupy.asarray(np.random.randint(0, 10, shape[0]).astype(np.int32))
-    return timed(lambda: step(x, t), cupy.cuda.Device().synchronize)
+    os.environ['TRACEGRAD_CUDA_BATCH'] = '1' if batch else '0'  # read when the step builds
+    try:
+        ms = timed(lambda: step(x, t), cupy.cuda.Device().synchronize)
+    finally:
+        del os.environ['TRACEGRAD_CUDA_BATCH']
+    if compiled:
+        stats = step.statistics()
+        print(f'  compiled step ({"batched" if batch else "unbatched"}): {stats["launches"]} '
+              f'launches, {stats["blas_calls"]} cuBLAS calls', flush=True)
+    return ms
 
 
 def bench_torch(make_name, shape, use_compile):
@@ -294,12 +305,13 @@ if DRY:
     dry_run()
     for name, make, shape, gemms in CASES:
         small = (4,) + shape[1:]
-        for compiled in (False, True):
-            ms = guarded(f'{name} {"compiled" if compiled else "eager"} (host, batch 4)',
-                         lambda: bench_tracegrad(make, small, compiled))
+        for compiled, batch in ((False, True), (True, True), (True, False)):
+            label = ('compiled' if batch else 'compiled unbatched') if compiled else 'eager'
+            ms = guarded(f'{name} {label} (host, batch 4)',
+                         lambda: bench_tracegrad(make, small, compiled, batch))
             if ms is not None:
-                print(f'{name}: {"compiled" if compiled else "eager"} step ran on the CPU '
-                      f'stand-in ({ms:.0f} ms, first call)', flush=True)
+                print(f'{name}: {label} step ran on the CPU stand-in ({ms:.0f} ms, first '
+                      f'call)', flush=True)
         guarded(f'{name} floor (host)',
                 lambda: gemm_floor(None if gemms is None else [(4, k, n) for _, k, n in gemms]))
     guarded('fused linear (host)', lambda: fused_linear_vs_cublas(((4, 64, 96),)))
@@ -308,15 +320,19 @@ if DRY:
 
 import cupy  # noqa: E402
 
-table = ['| step | tracegrad eager (CuPy) ms | compiled CUDA ms | PyTorch eager ms | '
-         'torch.compile ms | cuBLAS GEMM floor ms |', '|---|---|---|---|---|---|']
+table = ['| step | tracegrad eager (CuPy) ms | compiled CUDA ms | compiled, unbatched ms | '
+         'PyTorch eager ms | torch.compile ms | cuBLAS GEMM floor ms |',
+         '|---|---|---|---|---|---|---|']
 for name, make, shape, gemms in CASES:
     eager = guarded(f'{name} eager', lambda: bench_tracegrad(make, shape, False))
     comp = guarded(f'{name} compiled', lambda: bench_tracegrad(make, shape, True))
+    unbatched = guarded(f'{name} compiled unbatched',
+                        lambda: bench_tracegrad(make, shape, True, batch=False))
     t_eager = guarded(f'{name} torch', lambda: bench_torch(name, shape, False))
     t_comp = guarded(f'{name} torch.compile', lambda: bench_torch(name, shape, True))
     floor = guarded(f'{name} floor', lambda: gemm_floor(gemms))
-    cells = ['-' if v is None else f'{v:.3f}' for v in (eager, comp, t_eager, t_comp, floor)]
+    cells = ['-' if v is None else f'{v:.3f}'
+             for v in (eager, comp, unbatched, t_eager, t_comp, floor)]
     table.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     print(table[-1], flush=True)
 fused = guarded('fused linear', fused_linear_vs_cublas) or []

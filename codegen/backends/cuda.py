@@ -21,6 +21,14 @@ the only kernel arguments are pointers.
   ``cupy.matmul`` (batched).
 * concat, pad, take, take_along_axis, scatter_add (atomicAdd), argmax/argmin:
   templates/cuda/ops.cu.j2.
+* batches: kernels of at most ``BATCH_MAX_GRID`` blocks (a training step's losses,
+  counters, casts and bias updates: most of its kernels, little of its work) run as parts
+  of one launch of one block, a barrier between parts (templates/cuda/batch.cu.j2); a
+  small kernel moves ahead into the batch started last unless its memory meets that of a
+  step in between. A launch costs a few microseconds of host and GPU time whatever it
+  does: the batch-100 MLP step with MomentumSGD makes 12 launches instead of 31. Every
+  kernel's block is one-dimensional (BLOCK threads) and walks its work with a grid-stride
+  loop, so any kernel can be a part.
 
 CuPy is imported only when a program first runs, so rendering (and the nvcc
 checks of the generated source) work on machines without a GPU.
@@ -51,6 +59,7 @@ _ctype, _literal = CUDA.ctype, CUDA.literal
 BLOCK = 256
 MAX_GRID = 4096          # grid-stride loops cover the rest
 COLUMNS_MIN_OUTPUTS = 1024  # column strategy only with this many outputs to spread over threads
+BATCH_MAX_GRID = 4       # kernels of at most this many blocks run in batches of one block
 NVRTC_OPTIONS = ('--std=c++17',)
 
 
@@ -98,13 +107,20 @@ def _grid(n: int, per_block: int) -> int:
     return max(1, min(MAX_GRID, -(-n // per_block)))
 
 
+def _blocks(grid: tuple) -> int:
+    n = 1
+    for g in grid:
+        n *= g
+    return n
+
+
 class _FusionEmitter(loops.FusionBody):
     """Renders one fusion node as one kernel over its iteration shape."""
 
     dialect = CUDA
 
     def render(self) -> tuple:
-        """(source, launch dict) of this group's kernel."""
+        """(the group's _Kernel, its launch dict)."""
         shape, axes = self.iteration()
         ndim = len(shape)
         index = tuple(f'i{d}' if shape[d] != 1 else '0' for d in range(ndim))
@@ -126,15 +142,15 @@ class _FusionEmitter(loops.FusionBody):
                          'combine_v': combine.format(a=acc, v='v')})
         statements = self.statements + stores
         comment = f'fusion of {len(self.body.nodes)} nodes over {list(shape)}'
-        params = self.params()
+        params = self.param_list()
         if axes is None:
             total = loops.size(shape)
             itype = _itype(total)
             launch = {'grid': (_grid(total, BLOCK),), 'block': (BLOCK,), 'work': total}
-            text = render('cuda/elementwise.cu.j2', name=self.name, params=params, itype=itype,
-                          total=total, index=_split_index(itype, 'n', list(range(ndim)), shape),
-                          statements=statements, comment=comment, launch=_fmt(launch))
-            return text, launch
+            context = {'itype': itype, 'total': total, 'statements': statements,
+                       'index': _split_index(itype, 'n', list(range(ndim)), shape),
+                       'comment': comment, 'launch': _fmt(launch)}
+            return _Kernel(self.name, params, 'cuda/elementwise.cu.j2', None, context), launch
         kept = [d for d in range(ndim) if d not in axes]
         rows = loops.size(shape[d] for d in kept)
         length = loops.size(shape[d] for d in axes)
@@ -143,24 +159,51 @@ class _FusionEmitter(loops.FusionBody):
         red_index = _split_index(itype, 'r', list(axes), shape)
         columns = bool(kept) and kept[-1] == ndim - 1 and shape[-1] > 1 and \
             rows >= COLUMNS_MIN_OUTPUTS
-        common = {'name': self.name, 'params': params, 'itype': itype, 'rows': rows,
-                  'length': length, 'row_index': row_index, 'red_index': red_index,
-                  'statements': statements, 'accumulators': accs, 'acc_stores': acc_stores}
+        common = {'itype': itype, 'rows': rows, 'length': length, 'row_index': row_index,
+                  'red_index': red_index, 'statements': statements, 'accumulators': accs,
+                  'acc_stores': acc_stores}
         if columns:
             launch = {'grid': (_grid(rows, BLOCK),), 'block': (BLOCK,), 'work': rows,
                       'strategy': 'columns'}
-            text = render('cuda/reduce_columns.cu.j2', comment=comment + ' (columns)',
-                          launch=_fmt(launch), **common)
-            return text, launch
+            return _Kernel(self.name, params, 'cuda/reduce_columns.cu.j2', None, dict(
+                comment=comment + ' (columns)', launch=_fmt(launch), **common)), launch
         tpr = 32
-        while tpr < 256 and tpr < length:
+        while tpr < BLOCK and tpr < length:
             tpr *= 2
-        rpb = max(1, 256 // tpr)
-        launch = {'grid': (max(1, min(65535, -(-rows // rpb))),), 'block': (tpr, rpb),
-                  'work': rows, 'strategy': 'rows'}
-        text = render('cuda/reduce_rows.cu.j2', comment=comment + ' (rows)', tpr=tpr, rpb=rpb,
-                      launch=_fmt(launch), **common)
-        return text, launch
+        rpb = BLOCK // tpr
+        launch = {'grid': (max(1, min(65535, -(-rows // rpb))),), 'block': (BLOCK,),
+                  'work': rows, 'strategy': 'rows', 'threads_per_row': tpr}
+        return _Kernel(self.name, params, 'cuda/reduce_rows.cu.j2', None, dict(
+            comment=comment + ' (rows)', tpr=tpr, rpb=rpb, launch=_fmt(launch),
+            **common)), launch
+
+
+class _Kernel:
+    """One generated kernel: its name, its parameters [(C type, name)] and how it renders
+    (a template, or a macro of one, and the values it is rendered with).
+
+    It renders as an ``extern "C" __global__`` kernel, or, when it runs as one part of a
+    batch, as a device function whose pointers are not ``__restrict__`` (a part may read
+    what an earlier part of the same launch wrote)."""
+
+    __slots__ = ('context', 'macro', 'name', 'params', 'template')
+
+    def __init__(self, name: str, params: list, template: str, macro: str | None,
+                 context: dict):
+        self.name, self.params, self.template = name, params, template
+        self.macro, self.context = macro, context
+
+    def text(self, batch: str | None = None) -> str:
+        if batch is None:
+            decls = [f'{t} __restrict__ {n}' if n != 'err' else f'{t} {n}'
+                     for t, n in self.params]
+            signature = f'extern "C" __global__ void {self.name}({", ".join(decls)})'
+            context = self.context
+        else:
+            decls = [f'{t} {n}' for t, n in self.params]
+            signature = f'static __device__ void {self.name}({", ".join(decls)})'
+            context = dict(self.context, launch=f'runs as a part of {batch}')
+        return render(self.template, _macro=self.macro, signature=signature, **context)
 
 
 def _fmt(launch: dict) -> str:
@@ -170,22 +213,24 @@ def _fmt(launch: dict) -> str:
 class _Renderer:
     """Renders a fused graph into one CUDA translation unit and a schedule of steps.
 
-    A step is a tuple: ('kernel', name, grid, block, value ids, uses_err) |
-    ('gemm', a, b, out, transa, transb, beta_source) | ('copy', src, dst) |
-    ('alias'...) is never a step (reshape is a view).
+    A step is a tuple: ('kernel', name, grid, block, value ids, uses_err, n_reads) (the
+    first ``n_reads`` values are read, the rest written) | ('gemm', a, b, out, transa,
+    transb, beta_source[, alpha, beta]). A reshape is a view and never a step.
+    ``finish()`` folds GEMM accumulations, batches small kernels and renders the source.
     """
 
     def __init__(self, graph: Graph, prefix: str = '', donate: dict | None = None):
         self.graph = graph
         self.prefix = prefix
         self.plan = plan_buffers(graph, donate)
-        self.kernels: list = []
+        self.kernels: dict = {}      # name -> _Kernel
         self.schedule: list = []
+        self.batches: dict = {}      # batch kernel name -> the kernel steps it runs
         self.constants: dict = {}
         self.stats = {'kernels': 0, 'fused_groups': 0, 'fused_nodes': 0, 'blas_calls': 0,
-                      'bytes_moved': 0, 'launches': 0}
+                      'bytes_moved': 0, 'launches': 0, 'batched_kernels': 0}
 
-    def emit(self) -> str:
+    def emit(self) -> None:
         for i, node in enumerate(self.graph.nodes):
             name = f'{self.prefix}k{i}_{node.op}'
             handler = getattr(self, f'_emit_{node.op}', None)
@@ -198,24 +243,112 @@ class _Renderer:
                 self.stats['kernels'] += 1
                 self.stats['bytes_moved'] += sum(v.size * v.itemsize for v in
                                                  list(node.inputs) + list(node.outputs))
+
+    def finish(self, fold_beta: bool = True, batch: bool = True) -> str:
+        """Fold GEMM accumulations into ``beta`` and batch small kernels (each where asked),
+        then render the translation unit."""
+        if fold_beta:
+            self.schedule = fold_gemm_accumulation(self.graph, self.schedule, self.plan)
+        if batch:
+            self.schedule = self._batch_small_kernels()
         self.stats['launches'] = sum(1 for s in self.schedule if s[0] == 'kernel')
-        return render('cuda/program.cu.j2', kernels=self.kernels,
+        in_batch = {part[1]: name for name, parts in self.batches.items() for part in parts}
+        texts = [k.text(in_batch.get(k.name)) for k in self.kernels.values()]
+        texts += [self._batch_text(name, parts) for name, parts in self.batches.items()]
+        return render('cuda/program.cu.j2', kernels=texts,
                       summary=f'{len(self.graph.nodes)} nodes, {self.stats["fused_groups"]} '
-                              f'fused groups, {self.stats["blas_calls"]} cuBLAS calls')
+                              f'fused groups, {self.stats["blas_calls"]} cuBLAS calls, '
+                              f'{self.stats["launches"]} launches')
 
-    def _launch(self, name, grid, block, values, err=False):
-        self.schedule.append(('kernel', name, tuple(grid), tuple(block),
-                              tuple(v.id for v in values), err))
+    def _launch(self, kernel: _Kernel, grid, block, values, n_reads: int, err=False):
+        self.kernels[kernel.name] = kernel
+        self.schedule.append(('kernel', kernel.name, tuple(grid), tuple(block),
+                              tuple(v.id for v in values), err, n_reads))
 
-    def _macro(self, macro: str, **kw) -> None:
-        self.kernels.append(render('cuda/ops.cu.j2', _macro=macro, **kw))
+    def _macro(self, macro: str, name: str, params: list, grid, values, n_reads: int,
+               err: bool = False, **kw) -> None:
+        """Launch a kernel of templates/cuda/ops.cu.j2 over ``grid`` blocks of BLOCK."""
+        kw['launch'] = _fmt({'grid': grid, 'block': (BLOCK,)})
+        self._launch(_Kernel(name, params, 'cuda/ops.cu.j2', macro, kw), grid, (BLOCK,),
+                     values, n_reads, err)
+
+    # -- batches of small kernels --
+    def _access(self, step) -> tuple:
+        """(value ids read, value ids written) by a step."""
+        if step[0] == 'kernel':
+            return step[4][:step[6]], step[4][step[6]:]
+        reads = (step[1], step[2]) + ((step[6],) if step[6] is not None else ())
+        return reads, (step[3],)
+
+    def _conflict(self, first, later, values: dict) -> bool:
+        """Whether step ``later`` cannot run before step ``first`` (their memory meets:
+        one writes what the other reads or writes)."""
+        r1, w1 = self._access(first)
+        r2, w2 = self._access(later)
+        return any(_overlap(self.plan, values, w, v) for w in w2 for v in r1 + w1) or \
+            any(_overlap(self.plan, values, r, w) for r in r2 for w in w1)
+
+    def _batch_small_kernels(self) -> list:
+        """Kernel steps of at most BATCH_MAX_GRID blocks run together as one launch of one
+        block. A small step joins the batch started last, moving ahead of the steps in
+        between, when it conflicts with none of them (the buffer plan reuses memory, so
+        this is decided on storage, not on value ids); else it starts a batch of its own.
+        Batches of one stay plain steps."""
+        values = {v.id: v for v in self.graph.inputs}
+        for n in self.graph.nodes:
+            for o in n.outputs:
+                values[o.id] = o
+        out: list = []
+        open_at = None   # index in ``out`` of the batch started last
+        for step in self.schedule:
+            small = step[0] == 'kernel' and step[3] == (BLOCK,) and \
+                _blocks(step[2]) <= BATCH_MAX_GRID
+            if not small:
+                out.append(step)
+                continue
+            if open_at is not None and not any(self._conflict(x, step, values)
+                                               for x in out[open_at + 1:]):
+                out[open_at][1].append(step)
+            else:
+                open_at = len(out)
+                out.append(('batch', [step]))
+        schedule = []
+        for step in out:
+            if step[0] != 'batch':
+                schedule.append(step)
+            elif len(step[1]) == 1:
+                schedule.append(step[1][0])
+            else:
+                parts = step[1]
+                name = f'{self.prefix}batch{len(self.batches)}'
+                self.batches[name] = parts
+                self.stats['batched_kernels'] += len(parts)
+                schedule.append(('kernel', name, (1,), (BLOCK,),
+                                 tuple(v for p in parts for v in p[4]),
+                                 any(p[5] for p in parts), None))
+        return schedule
+
+    def _batch_text(self, name: str, parts: list) -> str:
+        params, calls = [], []
+        for k, part in enumerate(parts):
+            args = []
+            for t, n in self.kernels[part[1]].params:
+                if n == 'err':
+                    args.append('err')
+                else:
+                    params.append(f'{t} p{k}_{n}')
+                    args.append(f'p{k}_{n}')
+            calls.append(f'{part[1]}({", ".join(args)})')
+        if any(p[5] for p in parts):
+            params.append('int* err')
+        return render('cuda/batch.cu.j2', name=name, params=params, calls=calls, block=BLOCK)
 
     # -- lowerings --
     def _emit_fusion(self, name, node, step):
         body = parse(node.attrs['body'])
-        text, launch = _FusionEmitter(name, body).render()
-        self.kernels.append(text)
-        self._launch(name, launch['grid'], launch['block'], list(node.inputs) + node.outputs)
+        kernel, launch = _FusionEmitter(name, body).render()
+        self._launch(kernel, launch['grid'], launch['block'], list(node.inputs) + node.outputs,
+                     len(node.inputs))
         self.stats['fused_groups'] += 1
         self.stats['fused_nodes'] += len(body.nodes)
 
@@ -248,16 +381,17 @@ class _Renderer:
 
     def _emit_concat(self, name, node, step):
         out = node.outputs[0]
+        ct = _ctype(out.dtype)
         outer, parts, total = loops.concat_parts(node)
-        grid = (_grid(out.size, BLOCK),)
-        self._macro('concat', name=name, ctype=_ctype(out.dtype), itype=_itype(out.size),
-                    outer=outer, parts=parts, total=total,
-                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
-        self._launch(name, grid, (BLOCK,), list(node.inputs) + [out])
+        params = [(f'const {ct}*', f'in{k}') for k in range(len(parts))] + [(f'{ct}*', 'out')]
+        self._macro('concat', name, params, (_grid(out.size, BLOCK),),
+                    list(node.inputs) + [out], len(node.inputs), ctype=ct,
+                    itype=_itype(out.size), outer=outer, parts=parts, total=total)
 
     def _emit_pad(self, name, node, step):
         x = node.inputs[0]
         out = node.outputs[0]
+        ct = _ctype(x.dtype)
         itype = _itype(out.size)
         index = _split_index(itype, 'n', list(range(out.ndim)), out.shape)
         conds, in_index = [], []
@@ -266,24 +400,26 @@ class _Renderer:
             if lo or hi:
                 conds.append(f'{i} >= {lo} && {i} < {lo + s}')
             in_index.append(f'({i} - {lo})' if lo else i)
-        grid = (_grid(out.size, BLOCK),)
-        self._macro('pad', name=name, ctype=_ctype(x.dtype), itype=itype, out_size=out.size,
-                    value=_literal(node.attrs['value'], x.dtype), index=index,
-                    inside=' && '.join(conds) or 'true', in_offset=loops.offset(in_index, x.shape),
-                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
-        self._launch(name, grid, (BLOCK,), [x, out])
+        self._macro('pad', name, [(f'const {ct}*', 'x'), (f'{ct}*', 'out')],
+                    (_grid(out.size, BLOCK),), [x, out], 1, ctype=ct, itype=itype,
+                    out_size=out.size, value=_literal(node.attrs['value'], x.dtype), index=index,
+                    inside=' && '.join(conds) or 'true', in_offset=loops.offset(in_index, x.shape))
+
+    def _index_params(self, x, idx, out) -> list:
+        """Parameters of the kernels that read ``x`` at indices ``idx`` into ``out``."""
+        ct = _ctype(x.dtype)
+        return [(f'const {ct}*', 'x'), (f'const {_ctype(idx.dtype)}*', 'idx'), (f'{ct}*', 'out'),
+                ('int*', 'err')]
 
     def _emit_take(self, name, node, step):
         x, idx = node.inputs
         out = node.outputs[0]
         axis = node.attrs['axis']
         outer, inner = loops.outer_inner(x.shape, axis)
-        grid = (_grid(out.size, BLOCK),)
-        self._macro('take', name=name, ctype=_ctype(x.dtype), itype=_itype(max(out.size, x.size)),
-                    xtype=_ctype(idx.dtype), outer=outer, n_idx=idx.size,
-                    axis_len=x.shape[axis], inner=inner, step=step,
-                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
-        self._launch(name, grid, (BLOCK,), [x, idx, out], err=True)
+        self._macro('take', name, self._index_params(x, idx, out), (_grid(out.size, BLOCK),),
+                    [x, idx, out], 2, err=True, ctype=_ctype(x.dtype),
+                    itype=_itype(max(out.size, x.size)), xtype=_ctype(idx.dtype), outer=outer,
+                    n_idx=idx.size, axis_len=x.shape[axis], inner=inner, step=step)
 
     def _emit_take_along_axis(self, name, node, step):
         x, idx = node.inputs
@@ -292,48 +428,47 @@ class _Renderer:
         itype = _itype(max(out.size, x.size))
         index = [f'i{d}' if out.shape[d] != 1 else '0' for d in range(out.ndim)]
         x_index, idx_index = loops.take_along_axis_indices(x, idx, axis, index)
-        grid = (_grid(out.size, BLOCK),)
-        self._macro('take_along_axis', name=name, ctype=_ctype(x.dtype), itype=itype,
-                    xtype=_ctype(idx.dtype), total=out.size,
+        self._macro('take_along_axis', name, self._index_params(x, idx, out),
+                    (_grid(out.size, BLOCK),), [x, idx, out], 2, err=True,
+                    ctype=_ctype(x.dtype), itype=itype, xtype=_ctype(idx.dtype), total=out.size,
                     index=_split_index(itype, 'n', list(range(out.ndim)), out.shape),
                     x_offset=loops.offset(x_index, x.shape),
                     idx_offset=loops.offset(idx_index, idx.shape),
-                    axis_len=x.shape[axis], x_axis_stride=loops.strides(x.shape)[axis], step=step,
-                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
-        self._launch(name, grid, (BLOCK,), [x, idx, out], err=True)
+                    axis_len=x.shape[axis], x_axis_stride=loops.strides(x.shape)[axis], step=step)
 
     def _emit_scatter_add(self, name, node, step):
         idx, upd = node.inputs
         out = node.outputs[0]
         axis = node.attrs['axis']
+        ct = _ctype(out.dtype)
         atype = {'float32': 'float', 'float64': 'double', 'int32': 'int',
                  'int64': 'unsigned long long'}.get(out.dtype)
         if atype is None:
             raise BuildError(f'scatter_add of {out.dtype}: no atomicAdd for that dtype')
         itype = _itype(max(out.size, upd.size))
-        zgrid = (_grid(out.size, BLOCK),)
-        self._macro('zero', name=f'{name}_zero', ctype=_ctype(out.dtype), itype=itype,
-                    size=out.size, launch=_fmt({'grid': zgrid, 'block': (BLOCK,)}))
-        self._launch(f'{name}_zero', zgrid, (BLOCK,), [out])
+        self._macro('zero', f'{name}_zero', [(f'{ct}*', 'out')], (_grid(out.size, BLOCK),),
+                    [out], 0, ctype=ct, itype=itype, size=out.size)
+        if not upd.size:
+            return
         outer, inner = loops.outer_inner(out.shape, axis)
-        grid = (_grid(max(upd.size, 1), BLOCK),)
-        self._macro('scatter_add', name=name, ctype=_ctype(out.dtype), atype=atype, itype=itype,
-                    xtype=_ctype(idx.dtype), outer=outer, n_idx=idx.size,
-                    axis_len=out.shape[axis], inner=inner, step=step,
-                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
-        if upd.size:
-            self._launch(name, grid, (BLOCK,), [idx, upd, out], err=True)
+        # out is read (accumulated into) as well as written: it counts as written
+        self._macro('scatter_add', name, [(f'const {_ctype(idx.dtype)}*', 'idx'),
+                                          (f'const {ct}*', 'upd'), (f'{ct}*', 'out'),
+                                          ('int*', 'err')],
+                    (_grid(max(upd.size, 1), BLOCK),), [idx, upd, out], 2, err=True, ctype=ct,
+                    atype=atype, itype=itype, xtype=_ctype(idx.dtype), outer=outer,
+                    n_idx=idx.size, axis_len=out.shape[axis], inner=inner, step=step)
 
     def _emit_arg(self, name, node, better):
         x = node.inputs[0]
         out = node.outputs[0]
         axis = node.attrs['axes'][0]
+        ct = _ctype(x.dtype)
         outer, inner = loops.outer_inner(x.shape, axis)
-        grid = (_grid(outer * inner, BLOCK),)
-        self._macro('arg_reduce', name=name, ctype=_ctype(x.dtype), itype=_itype(x.size),
-                    outer=outer, axis_len=x.shape[axis], inner=inner, better=better,
-                    launch=_fmt({'grid': grid, 'block': (BLOCK,)}))
-        self._launch(name, grid, (BLOCK,), [x, out])
+        self._macro('arg_reduce', name, [(f'const {ct}*', 'x'), ('long long*', 'out')],
+                    (_grid(outer * inner, BLOCK),), [x, out], 1, ctype=ct,
+                    itype=_itype(x.size), outer=outer, axis_len=x.shape[axis], inner=inner,
+                    better=better)
 
     def _emit_argmax(self, name, node, step):
         if node.inputs[0].shape[node.attrs['axes'][0]] == 0:
@@ -447,13 +582,13 @@ class CudaProgram:
         for n in graph.nodes:
             for o in n.outputs:
                 self._values[o.id] = o
+        self._uses_err = any(s[0] == 'kernel' and s[5] for s in schedule)
         self._loaded = None
 
     def _load(self):
         import cupy
 
         mod = _module(self.source)
-        functions = {s[1]: mod.get_function(s[1]) for s in self.schedule if s[0] == 'kernel'}
         arena = cupy.empty(max(self._plan.arena_bytes, 1), dtype=cupy.uint8)
         fixed = {}
         for vid, (kind, where) in self._plan.storage.items():
@@ -464,7 +599,26 @@ class CudaProgram:
             elif kind == 'static':
                 fixed[vid] = cupy.asarray(self._constants[vid])
         err = cupy.zeros(1, dtype=cupy.int32)
-        self._loaded = (cupy, functions, arena, fixed, err)
+        # Where each kernel argument comes from, decided once: a fixed array (the arena, a
+        # constant, the error flag) or the k-th input or output of the call. Kernels take
+        # pointers only, so an alias (a reshape) passes the array it views.
+        # (a donated output is stored as its input: ('input', k))
+        slot_of = {vid: (1 if kind == 'input' else 2, where)
+                   for vid, (kind, where) in self._plan.storage.items()
+                   if kind in ('input', 'output')}
+        steps = []
+        for s in self.schedule:
+            if s[0] != 'kernel':
+                steps.append((None, s))
+                continue
+            slots = []
+            for vid in s[4]:
+                root = self._plan.root(vid)
+                slots.append(slot_of.get(root, (0, fixed.get(root))))
+            if s[5]:
+                slots.append((0, err))
+            steps.append((mod.get_function(s[1]), (s[2], s[3], tuple(slots))))
+        self._loaded = (cupy, steps, arena, fixed, err)
         return self._loaded
 
     def _array(self, env: dict, vid: int):
@@ -476,41 +630,38 @@ class CudaProgram:
         return a
 
     def __call__(self, inputs: list) -> list:
-        cupy, functions, _arena, fixed, err = self._loaded or self._load()
+        cupy, steps, _arena, fixed, err = self._loaded or self._load()
         specs = self.graph.inputs
         if len(inputs) != len(specs):
             raise ValueError(f'compiled graph: expected {len(specs)} inputs, got {len(inputs)}')
-        env = dict(fixed)
+        ins = []
         for k, (a, v) in enumerate(zip(inputs, specs)):
-            a = cupy.asarray(a, dtype=v.dtype)
+            if not isinstance(a, cupy.ndarray) or a.dtype != v.dtype:
+                a = cupy.asarray(a, dtype=v.dtype)
             if a.shape != v.shape:
                 raise ValueError(f'compiled graph: input {k} has shape {a.shape}, '
                                  f'expected {v.shape}')
             if not a.flags.c_contiguous:  # (ascontiguousarray would make a scalar 1-D)
                 a = cupy.ascontiguousarray(a)
-            env[v.id] = a
+            ins.append(a)
         donated = self.donated
-        outs = [env[specs[donated[k]].id] if k in donated else cupy.empty(v.shape, v.dtype)
+        outs = [ins[donated[k]] if k in donated else cupy.empty(v.shape, v.dtype)
                 for k, v in enumerate(self.graph.outputs)]
-        for k in donated:
-            env[self.graph.outputs[k].id] = outs[k]
-        for vid, (kind, where) in self._plan.storage.items():
-            if kind == 'output':
-                env[vid] = outs[where]
-        used_err = False
-        for s in self.schedule:
-            if s[0] == 'kernel':
-                _, name, grid, block, vids, uses_err = s
-                args = tuple(self._array(env, vid) for vid in vids)
-                if uses_err:
-                    args += (err,)
-                    used_err = True
-                functions[name](grid, block, args)
-            elif s[0] == 'gemm':
-                self._gemm(cupy, env, *s[1:])
-        for k, vid in self._plan.copies:
-            outs[k][...] = self._array(env, vid).reshape(outs[k].shape)
-        if used_err and self.check_indices:
+        sources = (None, ins, outs)
+        env = None
+        for fn, s in steps:
+            if fn is not None:
+                grid, block, slots = s
+                fn(grid, block, tuple(x if kind == 0 else sources[kind][x] for kind, x in slots))
+                continue
+            if env is None:
+                env = self._env(fixed, ins, outs)
+            self._gemm(cupy, env, *s[1:])
+        if self._plan.copies:
+            env = env or self._env(fixed, ins, outs)
+            for k, vid in self._plan.copies:
+                outs[k][...] = self._array(env, vid).reshape(outs[k].shape)
+        if self._uses_err and self.check_indices:
             step = int(err.get()[0])
             if step:
                 err.fill(0)
@@ -518,6 +669,18 @@ class CudaProgram:
                 raise IndexError(f'compiled graph: an index is out of range in {node.op} '
                                  f'(step {step} of {len(self.graph.nodes)})')
         return outs
+
+    def _env(self, fixed: dict, ins: list, outs: list) -> dict:
+        """Value id -> array, for the steps that need shapes (GEMMs, output copies)."""
+        env = dict(fixed)
+        for a, v in zip(ins, self.graph.inputs):
+            env[v.id] = a
+        for k in self.donated:
+            env[self.graph.outputs[k].id] = outs[k]
+        for vid, (kind, where) in self._plan.storage.items():
+            if kind == 'output':
+                env[vid] = outs[where]
+        return env
 
     def _gemm(self, cupy, env, a_id, b_id, out_id, transa, transb, beta_from, alpha=1.0,
               beta=1.0):
@@ -549,11 +712,17 @@ class CudaProgram:
 def render_source(graph: Graph, *, fused: bool = False, prefix: str = '',
                   donate: dict | None = None) -> tuple:
     """(CUDA source, renderer) of ``graph``; fuses it first unless ``fused``. ``prefix``
-    starts every kernel name (so several graphs can share one translation unit)."""
+    starts every kernel name (so several graphs can share one translation unit).
+
+    ``TRACEGRAD_CUDA_GEMM_BETA=0`` and ``TRACEGRAD_CUDA_BATCH=0`` turn off folding GEMM
+    accumulations into ``beta`` and batching small kernels (to measure what each gains)."""
     if not fused:
         graph = fuse(graph)
     r = _Renderer(graph, prefix, donate)
-    return r.emit(), r
+    r.emit()
+    source = r.finish(fold_beta=os.environ.get('TRACEGRAD_CUDA_GEMM_BETA', '1') != '0',
+                      batch=os.environ.get('TRACEGRAD_CUDA_BATCH', '1') != '0')
+    return source, r
 
 
 def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> CudaProgram:
@@ -571,8 +740,6 @@ def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> C
         raise BuildError(f'the fused graph is invalid: {e}') from None
     source, renderer = render_source(graph, fused=True, donate=donate)
     schedule = renderer.schedule
-    if os.environ.get('TRACEGRAD_CUDA_GEMM_BETA', '1') != '0':
-        schedule = fold_gemm_accumulation(graph, schedule, renderer.plan)
     stats = dict(renderer.stats)
     stats.update(backend='cuda', build_seconds=time.perf_counter() - t0,
                  arena_bytes=renderer.plan.arena_bytes,

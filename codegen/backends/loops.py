@@ -147,12 +147,15 @@ class FusionBody:
         full = [n.outputs[0].shape for n in self.body.nodes]
         return (max(full, key=len) if full else self.body.outputs[0].shape), None
 
+    def param_list(self) -> list:
+        """[(C type, name)]: the body's inputs ``in{k}``, then its outputs ``out{k}``."""
+        ctype = self.dialect.ctype
+        return [(f'const {ctype(v.dtype)}*', f'in{k}') for k, v in enumerate(self.body.inputs)] \
+            + [(f'{ctype(o.dtype)}*', f'out{k}') for k, o in enumerate(self.body.outputs)]
+
     def params(self) -> list:
-        ctype, restrict = self.dialect.ctype, self.dialect.restrict
-        params = [f'const {ctype(v.dtype)}* {restrict} in{k}'
-                  for k, v in enumerate(self.body.inputs)]
-        params += [f'{ctype(o.dtype)}* {restrict} out{k}' for k, o in enumerate(self.body.outputs)]
-        return params
+        """The parameter declarations, every pointer marked ``restrict``."""
+        return [f'{t} {self.dialect.restrict} {n}' for t, n in self.param_list()]
 
     def reduction(self, o: Value):
         """The reduction node producing body output ``o``, or None."""

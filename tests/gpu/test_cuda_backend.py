@@ -110,6 +110,43 @@ def test_out_of_range_index_raises(cupy):
     prog([x_np, np.array([0, 1], np.int32)])  # the flag was reset
 
 
+def test_out_of_range_index_in_a_batch_raises(cupy):
+    """take runs as one part of a batch of small kernels: its error flag still reports."""
+    g = Graph()
+    x = g.input((4, 3), 'float32')
+    i = g.input((2,), 'int32')
+    taken = g.add('take', [x, i], axis=0)
+    g.set_outputs([g.add('exp', [taken]), g.add('neg', [x])])
+    prog = get_backend('cuda').build(g)
+    assert prog.stats['launches'] == 1 and prog.stats['batched_kernels'] == 3
+    x_np = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+    out = prog([x_np, np.array([-1, 2], np.int32)])
+    np.testing.assert_allclose(cupy.asnumpy(out[0]), np.exp(x_np[[-1, 2]]), rtol=1e-6)
+    with pytest.raises(IndexError, match='take'):
+        prog([x_np, np.array([0, 4], np.int32)])
+    prog([x_np, np.array([0, 1], np.int32)])
+
+
+@pytest.mark.parametrize('batch', ['1', '0'])
+def test_small_kernels_batched_or_not_equal_the_interpreter(cupy, monkeypatch, batch):
+    """Small kernels moved ahead into batches (and the same graph without batches) compute
+    what the reference interpreter does: updates in place wait for their readers."""
+    from test_cuda_render import hazard_graph
+
+    monkeypatch.setenv('TRACEGRAD_CUDA_BATCH', batch)
+    graph, donate = hazard_graph()
+    prog = get_backend('cuda').build(graph, donate=donate)
+    assert bool(prog.stats['batched_kernels']) == (batch == '1')
+    rng = np.random.RandomState(3)
+    feeds = [rng.randn(*v.shape).astype(v.dtype) for v in graph.inputs]
+    want = interpreter.run(graph, feeds)
+    arrays = [cupy.asarray(f) for f in feeds]
+    outs = prog(arrays)
+    assert outs[2] is arrays[1] and outs[5] is arrays[0]  # b and p updated in place
+    for k, (got, w) in enumerate(zip(outs, want)):
+        np.testing.assert_allclose(cupy.asnumpy(got), w, rtol=1e-5, atol=1e-5, err_msg=str(k))
+
+
 @pytest.mark.parametrize('shape,activation,dtype', [
     ((m, k, n), act, dt) for m, k, n in [(1, 5, 3), (7, 5, 3), (65, 17, 129), (100, 784, 100)]
     for act in ('relu', 'none') for dt in (np.float32, np.float64)
@@ -399,16 +436,20 @@ def _step_feeds(graph: Graph) -> list:
     return feeds
 
 
-@pytest.mark.parametrize('kind', ['mlp', 'CNN'])
-@pytest.mark.parametrize('optimizer', ['Adam', 'MomentumSGD'])
-def test_training_step(cupy, kind, optimizer):
+@pytest.mark.parametrize('kind,optimizer,batch', [
+    ('mlp', 'Adam', '1'), ('mlp', 'MomentumSGD', '1'), ('CNN', 'Adam', '1'),
+    ('CNN', 'MomentumSGD', '1'), ('mlp', 'Adam', '0'), ('CNN', 'MomentumSGD', '0')])
+def test_training_step(cupy, monkeypatch, kind, optimizer, batch):
     """The optimised IR of a whole step (forward, backward, update; the CNN has conv, BN,
-    max pooling and dropout) built with 'cuda', against the reference interpreter."""
+    max pooling and dropout) built with 'cuda', against the reference interpreter; with
+    small kernels batched (nearly all of these tiny models' kernels) and without."""
     from test_cuda_render import traced_step_graph
 
+    monkeypatch.setenv('TRACEGRAD_CUDA_BATCH', batch)
     graph = traced_step_graph(kind, optimizer)
     feeds = _step_feeds(graph)
     prog = get_backend('cuda').build(graph)
+    assert bool(prog.stats['batched_kernels']) == (batch == '1')
     outs = prog([f.copy() for f in feeds])
     want = interpreter.run(graph, feeds)
     for v, got, w in zip(graph.outputs, outs, want):
