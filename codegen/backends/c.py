@@ -209,7 +209,7 @@ class _Renderer:
             beta=_literal(beta, out.dtype), batch=batch,
             a_batch_stride=(a.shape[-1] * a.shape[-2]) if a_batch > 1 else 0,
             b_batch_stride=(b.shape[-1] * b.shape[-2]) if b_batch > 1 else 0,
-            threads=0 if m * n * k * batch >= GEMM_PARALLEL_MIN else 1,
+            threads=0 if m * n * k >= GEMM_PARALLEL_MIN else 1,  # per BLAS call
             comment=f'{"batched " if batch > 1 else ""}GEMM {m}x{n}x{k}'
                     + ('' if beta == 0.0 else f', accumulating (alpha {alpha}, beta {beta})')))
         self.body.append(f'{name}({self.ref(a)}, {self.ref(b)}, {self.ref(out, False)});')

@@ -222,3 +222,22 @@ def test_generated_code_is_single_threaded():
     assert 'cblas_sgemm' in source
     assert not re.search(r'#\s*pragma\s+omp|omp_|pthread', source)
     assert not any('openmp' in f for f in cache.CFLAGS)
+
+
+def test_blas_threads_follow_the_size_of_each_blas_call():
+    """A GEMM of at least GEMM_PARALLEL_MIN multiply-adds may use all of OpenBLAS's threads;
+    a batched matmul makes one BLAS call per batch element, so its calls' size decides
+    (a convolution's 64 small GEMMs each waking two threads made a CNN step 2x slower)."""
+    big = int(round(cbackend.GEMM_PARALLEL_MIN ** (1 / 3))) + 1
+    g = Graph()
+    a = g.input((big, big), 'float32')
+    b = g.input((big, big), 'float32')
+    xs = g.input((32, 64, 64), 'float32')
+    w = g.input((64, 64), 'float32')
+    g.set_outputs([g.add('matmul', [a, b]), g.add('matmul', [xs, g.add(
+        'broadcast_to', [w], shape=(32, 64, 64))])])
+    assert 64 ** 3 < cbackend.GEMM_PARALLEL_MIN <= min(big ** 3, 32 * 64 ** 3)
+    source, _ = cbackend.render_source(cbackend.fuse(g))
+    gemms = re.findall(r'/\* (batched )?GEMM [^*]*\*/\s*static void \w+\([^)]*\)\s*\{\s*'
+                       r'tg_blas_threads\((\d)\);', source)
+    assert sorted(gemms) == [('', '0'), ('batched ', '1')], gemms
