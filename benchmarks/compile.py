@@ -10,6 +10,9 @@ cross-entropy, plain SGD lr 0.01, float32), written as a user would:
 Columns are milliseconds per step (median of repeats, after warm-up) and the
 ratio to the compiled step. The GEMM floor is the step's GEMMs alone through
 the same BLAS the compiled code calls (scipy-openblas32), each timed alone.
+A last row trains a small CNN (two 3x3 convolutions with max pooling, MomentumSGD,
+batch 64 of 28x28 images) eagerly, compiled and in PyTorch (``--no-cnn`` leaves
+it out).
 Cold compile: a fresh process with an empty kernel cache; warm start: a fresh
 process with the cache filled (both include tracing).
 """
@@ -76,6 +79,88 @@ def make_training_step(sizes: tuple):
         return loss
 
     return step
+
+
+class _CNN:
+    """The CNN of the CNN row: conv 3x3 (16) + relu + max pool 2, conv 3x3 (32) + relu +
+    max pool 2, linear to 10; MNIST-size input, MomentumSGD(0.01)."""
+
+    batch = 64
+    label = 'B64 CNN 1x28x28 conv16-conv32-fc'
+
+    @staticmethod
+    def tracegrad_step(compiled: bool):
+        import tracegrad
+        import tracegrad.functions as F
+        import tracegrad.links as L
+        from tracegrad import optimizers
+
+        class Net(tracegrad.Chain):
+            def __init__(self):
+                super().__init__()
+                with self.init_scope():
+                    self.c1 = L.Convolution2D(1, 16, ksize=3, pad=1)
+                    self.c2 = L.Convolution2D(16, 32, ksize=3, pad=1)
+                    self.fc = L.Linear(32 * 7 * 7, 10)
+
+            def forward(self, x):
+                h = F.max_pooling_2d(F.relu(self.c1(x)), 2)
+                return self.fc(F.max_pooling_2d(F.relu(self.c2(h)), 2))
+
+        np.random.seed(0)
+        model = L.Classifier(Net())
+        opt = optimizers.MomentumSGD(0.01).setup(model)
+
+        def step(x, t):
+            loss = model(x, t)
+            model.cleargrads()
+            loss.backward()
+            opt.update()
+            return loss
+
+        return tracegrad.compile(step) if compiled else step
+
+    @staticmethod
+    def torch_steps(x, t):
+        import torch
+        import torch.nn as nn
+
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+        xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.int64))
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(net(xt), tt)
+            loss.backward()
+            opt.step()
+            return loss
+
+        compiled = torch.compile(step)
+        compiled()
+        return step, compiled
+
+    @classmethod
+    def row(cls, repeat: int, have_torch: bool, number: int = 5) -> str:
+        rng = np.random.RandomState(0)
+        x = rng.rand(cls.batch, 1, 28, 28).astype(np.float32)
+        t = rng.randint(0, 10, cls.batch).astype(np.int32)
+        compiled, eager = cls.tracegrad_step(True), cls.tracegrad_step(False)
+        compiled(x, t)
+        cols = {'compiled': median_ms(lambda: compiled(x, t), number, repeat),
+                'eager': median_ms(lambda: eager(x, t), number, repeat)}
+        if have_torch:
+            step, tcompiled = cls.torch_steps(x, t)
+            cols['torch'] = median_ms(step, number, repeat)
+            cols['torch.compile'] = median_ms(tcompiled, number, repeat)
+        base = cols['compiled']
+        cells = [f'{cols[k]:.3f} ({cols[k] / base:.2f}x)' if k in cols else
+                 'n/a (not installed)' if k.startswith('torch') else 'n/a'
+                 for k in ('compiled', 'eager', 'numpy', 'torch', 'torch.compile', 'floor')]
+        return f'| {cls.label} | ' + ' | '.join(cells) + ' |'
 
 
 def tracegrad_step(x, t, sizes, compiled: bool):
@@ -176,6 +261,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--configs', nargs='*', default=list(CONFIGS))
+    parser.add_argument('--no-cnn', dest='cnn', action='store_false',
+                        help='leave out the CNN row (MomentumSGD; no NumPy or floor column)')
     args = parser.parse_args()
 
     try:
@@ -207,6 +294,8 @@ def main() -> None:
             else:
                 cells.append('n/a (not installed)')
         print(f'| {label} | ' + ' | '.join(cells) + ' |', flush=True)
+    if args.cnn:
+        print(_CNN.row(args.repeat, have_torch), flush=True)
 
     label = 'B100 784-1000-1000-10'
     with tempfile.TemporaryDirectory() as cache:

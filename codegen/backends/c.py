@@ -275,19 +275,6 @@ class _Renderer:
     def _emit_argmin(self, name, node, step):
         self._emit_arg(name, node, '<')
 
-    def _emit_pad(self, name, node, step):
-        x = node.inputs[0]
-        out = node.outputs[0]
-        nest = [{'var': f'i{d}', 'extent': s} for d, s in enumerate(x.shape)]
-        index = [f'i{d}' for d in range(x.ndim)]
-        out_index = [f'({i} + {lo})' if lo else i for i, (lo, _) in
-                     zip(index, node.attrs['pad_width'])]
-        self._macro('pad', name=name, ctype=_ctype(x.dtype), out_size=out.size,
-                    value=_literal(node.attrs['value'], x.dtype), loops=nest,
-                    in_offset=loops.offset(index, x.shape),
-                    out_offset=loops.offset(out_index, out.shape))
-        self._call(name, node)
-
 
 class CProgram:
     """A built graph: call it with input arrays, get output arrays."""

@@ -19,8 +19,9 @@ the only kernel arguments are pointers.
 * matmul: cuBLAS through ``cupy.cublas.gemm`` (2-D; transposes are BLAS flags,
   ``beta=1`` where a GEMM result is only added to a value of its own shape) or
   ``cupy.matmul`` (batched).
-* concat, pad, take, take_along_axis, scatter_add (atomicAdd), argmax/argmin:
-  templates/cuda/ops.cu.j2.
+* concat (of computed arrays), take, take_along_axis, scatter_add (atomicAdd),
+  argmax/argmin: templates/cuda/ops.cu.j2. Padding, and concatenations of padded or
+  sliced arrays, are reads inside fused kernels (codegen.passes.fuse).
 * batches: kernels of at most ``BATCH_MAX_GRID`` blocks (a training step's losses,
   counters, casts and bias updates: most of its kernels, little of its work) run as parts
   of one launch of one block, a barrier between parts (templates/cuda/batch.cu.j2); a
@@ -123,6 +124,7 @@ class _FusionEmitter(loops.FusionBody):
         """(the group's _Kernel, its launch dict)."""
         shape, axes = self.iteration()
         ndim = len(shape)
+        self.index_type = _itype(loops.size(shape))
         index = tuple(f'i{d}' if shape[d] != 1 else '0' for d in range(ndim))
         stores, accs, acc_stores = [], [], []
         for k, o in enumerate(self.body.outputs):
@@ -387,23 +389,6 @@ class _Renderer:
         self._macro('concat', name, params, (_grid(out.size, BLOCK),),
                     list(node.inputs) + [out], len(node.inputs), ctype=ct,
                     itype=_itype(out.size), outer=outer, parts=parts, total=total)
-
-    def _emit_pad(self, name, node, step):
-        x = node.inputs[0]
-        out = node.outputs[0]
-        ct = _ctype(x.dtype)
-        itype = _itype(out.size)
-        index = _split_index(itype, 'n', list(range(out.ndim)), out.shape)
-        conds, in_index = [], []
-        for d, ((lo, hi), s) in enumerate(zip(node.attrs['pad_width'], x.shape)):
-            i = f'i{d}' if out.shape[d] != 1 else '0'
-            if lo or hi:
-                conds.append(f'{i} >= {lo} && {i} < {lo + s}')
-            in_index.append(f'({i} - {lo})' if lo else i)
-        self._macro('pad', name, [(f'const {ct}*', 'x'), (f'{ct}*', 'out')],
-                    (_grid(out.size, BLOCK),), [x, out], 1, ctype=ct, itype=itype,
-                    out_size=out.size, value=_literal(node.attrs['value'], x.dtype), index=index,
-                    inside=' && '.join(conds) or 'true', in_offset=loops.offset(in_index, x.shape))
 
     def _index_params(self, x, idx, out) -> list:
         """Parameters of the kernels that read ``x`` at indices ``idx`` into ``out``."""

@@ -105,6 +105,42 @@ def operand_index(u: Value, out_shape: tuple, index: tuple) -> tuple:
     return tuple('0' if u.shape[d] == 1 else index[d + lead] for d in range(u.ndim))
 
 
+def slice_index(node, index: tuple) -> tuple:
+    """The index into a slice's input of the element at ``index`` of its output."""
+    inner = []
+    for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
+        if idx == '0':
+            inner.append(str(b))
+        elif s == 1:
+            inner.append(idx if b == 0 else f'({idx} + {b})')
+        else:
+            inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
+    return tuple(inner)
+
+
+def reshape_groups(src: tuple, dst: tuple) -> list:
+    """Pair the axes of ``src`` and ``dst`` (one array reshaped) into the smallest runs of
+    equal size: [(src axes, dst axes)]. Axes of length 1 belong to no run."""
+    s_axes = [d for d, n in enumerate(src) if n != 1]
+    d_axes = [d for d, n in enumerate(dst) if n != 1]
+    groups, i, j = [], 0, 0
+    while i < len(s_axes) and j < len(d_axes):
+        gs, gd = [s_axes[i]], [d_axes[j]]
+        ps, pd = src[s_axes[i]], dst[d_axes[j]]
+        i, j = i + 1, j + 1
+        while ps != pd:
+            if ps < pd:
+                gs.append(s_axes[i])
+                ps *= src[s_axes[i]]
+                i += 1
+            else:
+                gd.append(d_axes[j])
+                pd *= dst[d_axes[j]]
+                j += 1
+        groups.append((gs, gd))
+    return groups
+
+
 def take_along_axis_indices(x: Value, idx: Value, axis: int, index: list) -> tuple[list, list]:
     """Indices into ``x`` (``axis`` left at 0: the kernel adds the gathered index) and into
     ``idx`` at output index ``index``; both broadcast over size-1 dims."""
@@ -128,6 +164,7 @@ class FusionBody:
     kernel around ``statements``)."""
 
     dialect: Dialect
+    index_type = 'long'  # of the index locals (the CUDA backend uses 32 bits where it can)
 
     def __init__(self, name: str, body: Graph):
         self.name = name
@@ -136,16 +173,17 @@ class FusionBody:
         self.input_index = {v.id: k for k, v in enumerate(body.inputs)}
         self.statements: list = []
         self.memo: dict = {}
+        self.index_memo: dict = {}
         self.counter = 0
 
     def iteration(self) -> tuple[tuple, tuple | None]:
         """(shape iterated, reduced axes or None): a reduction's input shape, else the
-        largest rank among the body's nodes."""
+        shape of the body's outputs (a group's values share one shape; the reads it took in
+        may have others, such as a slice before a reshape)."""
         reductions = [n for n in self.body.nodes if n.op in REDUCTIONS]
         if reductions:
             return reductions[0].inputs[0].shape, tuple(reductions[0].attrs['axes'])
-        full = [n.outputs[0].shape for n in self.body.nodes]
-        return (max(full, key=len) if full else self.body.outputs[0].shape), None
+        return max((o.shape for o in self.body.outputs), key=len), None
 
     def param_list(self) -> list:
         """[(C type, name)]: the body's inputs ``in{k}``, then its outputs ``out{k}``."""
@@ -185,6 +223,91 @@ class FusionBody:
         self.memo[key] = result
         return result
 
+    def reshape_index(self, u: Value, shape: tuple, index: tuple) -> tuple:
+        """The index into ``u`` of the element at ``index`` of ``u`` reshaped to ``shape``:
+        axes map one to one where they can, else through the offset within the smallest
+        run of axes of equal size (merged or split axes), not through the whole array's
+        flat offset."""
+        if 0 in u.shape:
+            return ('0',) * u.ndim
+        inner = ['0'] * u.ndim
+        for src_axes, dst_axes in reshape_groups(u.shape, shape):
+            if len(src_axes) == 1 and len(dst_axes) == 1:
+                inner[src_axes[0]] = index[dst_axes[0]]
+                continue
+            flat = self.bind_index(offset([index[d] for d in dst_axes],
+                                          tuple(shape[d] for d in dst_axes)))
+            stride = 1
+            for d in reversed(src_axes):
+                n = u.shape[d]
+                inner[d] = flat if len(src_axes) == 1 else (
+                    f'({flat} % {n})' if stride == 1 else
+                    f'({flat} / {stride})' if d == src_axes[0] else f'({flat} / {stride} % {n})')
+                stride *= n
+        return tuple(inner)
+
+    def bind_index(self, expr: str) -> str:
+        """A local for an index expression (computed once; index arithmetic reads no
+        memory, so it may run whether or not the read it serves happens)."""
+        if expr.isidentifier() or expr.isdigit():
+            return expr
+        name = self.index_memo.get(expr)
+        if name is None:
+            self.counter += 1
+            name = self.index_memo[expr] = f'j{self.counter}'
+            self.statements.append(f'const {self.index_type} {name} = {expr};')
+        return name
+
+    def read(self, v: Value, index: tuple) -> str:
+        """An expression for ``v`` at ``index`` that only reads memory where its array
+        has the element: ``v`` is a body input or made from them by reads alone (literals,
+        re-indexing, reshape, pad, concat)."""
+        if v.id in self.input_index:
+            return f'in{self.input_index[v.id]}[{offset(list(index), v.shape)}]'
+        node = self.producer[v.id]
+        op = node.op
+        if op in ('fill', 'iota'):
+            return self._node(node, v, index)
+        u = node.inputs[0]
+        if op == 'broadcast_to':
+            return self.read(u, operand_index(u, v.shape, index))
+        if op == 'transpose':
+            inner = [None] * u.ndim
+            for k, axis in enumerate(node.attrs['axes']):
+                inner[axis] = index[k]
+            return self.read(u, tuple(inner))
+        if op == 'slice':
+            return self.read(u, slice_index(node, index))
+        if op == 'reshape':
+            return self.read(u, self.reshape_index(u, v.shape, index))
+        if op == 'pad':
+            conds, inner = [], []
+            for i, (lo, hi), n in zip(index, node.attrs['pad_width'], u.shape):
+                if lo or hi:
+                    conds.append(f'{i} >= {lo} && {i} < {lo + n}' if lo else f'{i} < {n}')
+                inner.append(f'({i} - {lo})' if lo else i)
+            value = self.dialect.literal(node.attrs['value'], v.dtype)
+            if not conds:
+                return self.read(u, tuple(inner))
+            return f'(({" && ".join(conds)}) ? {self.read(u, tuple(inner))} : {value})'
+        if op == 'concat':
+            axis = node.attrs['axis']
+            at = index[axis]
+            parts, start = [], 0
+            for w in node.inputs:
+                n = w.shape[axis]
+                if n:
+                    shifted = list(index)
+                    shifted[axis] = f'({at} - {start})' if start else at
+                    parts.append((start + n, self.read(w, tuple(shifted))))
+                start += n
+            expr = parts[-1][1]
+            for end, part in reversed(parts[:-1]):
+                expr = f'({at} < {end} ? {part} : {expr})'
+            return expr
+        raise BuildError(f'the {self.dialect.name} backend cannot read {op} at an index '
+                         f'(only reads of inputs, literals, re-indexing, pad and concat)')
+
     def bind(self, dtype: str, expr: str) -> str:
         name = self.fresh()
         self.statements.append(f'const {self.dialect.ctype(dtype)} {name} = {expr};')
@@ -207,22 +330,13 @@ class FusionBody:
                 inner[axis] = index[k]
             return self.value(u, tuple(inner))
         if op == 'slice':
-            u = node.inputs[0]
-            inner = []
-            for idx, b, s in zip(index, node.attrs['begin'], node.attrs['step']):
-                if idx == '0':
-                    inner.append(str(b))
-                elif s == 1:
-                    inner.append(idx if b == 0 else f'({idx} + {b})')
-                else:
-                    inner.append(f'({b} + {idx} * {s})' if b else f'({idx} * {s})')
-            return self.value(u, tuple(inner))
+            return self.value(node.inputs[0], slice_index(node, index))
         if op == 'reshape':
-            u = node.inputs[0]
-            flat = offset(list(index), v.shape)
-            inner = ['0' if extent == 1 else f'(({flat}) / {stride} % {extent})'
-                     for stride, extent in zip(strides(u.shape), u.shape)]
-            return self.value(u, tuple(inner))
+            return self.value(node.inputs[0], self.reshape_index(node.inputs[0], v.shape, index))
+        if op in ('pad', 'concat'):
+            # conditional reads: computed as one expression, so that no read happens at an
+            # index that is outside its array (codegen.passes.fuse only lets reads in here)
+            return self.bind(v.dtype, self.read(v, index))
         prim = get_primitive(op)
         if prim.kind != 'elementwise':
             raise BuildError(f'the {dialect.name} backend cannot fuse {op}')

@@ -1,20 +1,25 @@
 """Elementwise fusion: groups of elementwise nodes become one ``fusion`` node.
 
 A group iterates one shape. It takes in every elementwise node of that shape
-it can without creating a cycle, the layout nodes that only re-index its
-inputs (transpose, broadcast_to, slice: they become strided reads), constant
-fills (literals), and reductions of its values as the loop's tail (the
-reduced result is an output of the group, never read inside it). Whatever a
-group computes that is used elsewhere becomes one of its outputs.
+it can without creating a cycle, the nodes that only read its inputs at other
+indices (transpose, broadcast_to, slice: strided reads; pad: a read where the
+index falls inside the array, the pad value elsewhere; concat and reshape of
+such reads: a read of the part the index falls in), constant fills (literals),
+and reductions of its values as the loop's tail (the reduced result is an
+output of the group, never read inside it). Whatever a group computes that is
+used elsewhere becomes one of its outputs. So a convolution's im2col (pad, nine
+strided windows, concat) is one loop, and col2im's nine padded windows summed
+are one loop, not twenty copies.
 
 Groups grow along producer->user edges, and when a node reads the values of two
 groups of its shape, the two become one where neither depends on the other through
 a node outside them (``m = momentum * v`` and ``d = lr * g`` started apart; ``m - d``
 joins them: one loop over the parameter instead of two, and no ``lr * g`` in memory).
 
-Afterwards every elementwise, reduction, fill and re-indexing node outside a
-group is wrapped in a group of its own, so a backend lowers only ``fusion``,
-``matmul`` and the few data-movement primitives.
+Afterwards every elementwise, reduction, fill and read node outside a group is
+wrapped in a group of its own, so a backend lowers only ``fusion``, ``matmul``
+and the few data-movement primitives (a concat of computed arrays stays a copy,
+a reshape of one stays a view).
 """
 from __future__ import annotations
 
@@ -167,32 +172,44 @@ def fuse(graph: Graph) -> Graph:
 def _rewrite(graph: Graph, groups: list, group_of: dict, producer: dict) -> Graph:
     users = graph.users()
     graph_outputs = {v.id for v in graph.outputs}
-    replaced: dict = {}      # node id -> fusion node that stands for its group
+    reads = _Reads(producer)
+    replaced: dict = {}      # node id -> fusion node that stands for it, or None (dropped)
     new_nodes = []
+    needed = set(graph_outputs)  # values some kept node (or the caller) reads
     for g in groups:
-        fusion = _build_fusion(graph, g, group_of, producer, users, graph_outputs)
+        fusion = _build_fusion(graph, g, group_of, producer, users, graph_outputs, reads)
+        if not fusion.outputs:
+            fusion = None  # nothing reads what the group computes
+        else:
+            needed.update(v.id for v in fusion.inputs)
         for n in g.nodes:
             replaced[id(n)] = fusion
-    # Layout/literal nodes that are still read outside fusion bodies (by a non-fused node, as
-    # a fusion leaf, or as a graph output) get a group of their own that materialises them.
-    read_outside = set(graph_outputs)
     for n in graph.nodes:
-        if id(n) not in replaced:
-            read_outside.update(v.id for v in n.inputs)
-    for f in {id(f): f for f in replaced.values()}.values():
-        read_outside.update(v.id for v in f.inputs)
-    for n in graph.nodes:
+        if id(n) not in replaced and n.op != 'reshape' and not reads.is_read(n):
+            needed.update(v.id for v in n.inputs)
+    # Read-only nodes (layout, literals, pad) and reshapes, consumers first: a reshape is kept
+    # (a view) where something reads it; a read-only node read by a kept node (or a fusion
+    # that could not take it in) gets a group of its own that materialises it. The others
+    # were taken into every fusion body that reads them.
+    for n in reversed(graph.nodes):
         if id(n) in replaced:
             continue
-        if n.op in REINDEX or n.op in LITERALS:
-            if n.outputs[0].id in read_outside:
+        if n.op == 'reshape':
+            if n.outputs[0].id in needed:
+                needed.add(n.inputs[0].id)
+            else:
+                replaced[id(n)] = None
+        elif reads.is_read(n):
+            if n.outputs[0].id in needed:
                 g = _Group(-1, n.outputs[0].shape)
                 g.nodes.append(n)
                 group_of[id(n)] = g
-                replaced[id(n)] = _build_fusion(graph, g, group_of, producer, users,
-                                                graph_outputs, standalone=True)
+                fusion = _build_fusion(graph, g, group_of, producer, users, graph_outputs,
+                                       reads)
+                needed.update(v.id for v in fusion.inputs)
+                replaced[id(n)] = fusion
             else:
-                replaced[id(n)] = None  # absorbed everywhere it is used
+                replaced[id(n)] = None
     seen = set()
     for n in graph.nodes:
         f = replaced.get(id(n), n)
@@ -204,25 +221,51 @@ def _rewrite(graph: Graph, groups: list, group_of: dict, producer: dict) -> Grap
     return graph
 
 
-def _absorbable_chain(v: Value, g: _Group, group_of: dict, producer: dict) -> bool:
-    """True when v is a re-indexing/literal chain ending outside the group."""
-    p = producer.get(v.id)
-    if p is None or group_of.get(id(p)) is g:
-        return False
-    if p.op in LITERALS:
+class _Reads:
+    """Which nodes only read their inputs (no arithmetic), so a fusion body can take them
+    in as reads at computed indices: literals, re-indexing, ``pad`` (a read where the index
+    falls inside, the pad value elsewhere), ``concat`` and ``reshape`` of such reads (a
+    plain concat of computed arrays stays a copy kernel, a reshape of one stays a view)."""
+
+    def __init__(self, producer: dict):
+        self.producer = producer
+        self._memo: dict = {}
+
+    def is_read(self, node: Node) -> bool:
+        key = id(node)
+        if key not in self._memo:
+            if node.op in LITERALS or node.op in REINDEX or node.op == 'pad':
+                result = True
+            elif node.op in ('concat', 'reshape'):
+                result = any(self._from_read(v) for v in node.inputs)
+            else:
+                result = False
+            self._memo[key] = result
+        return self._memo[key]
+
+    def _from_read(self, v: Value) -> bool:
+        p = self.producer.get(v.id)
+        return p is not None and self.is_read(p)
+
+    def absorbable(self, v: Value, g: _Group, group_of: dict) -> bool:
+        """True when v is made by reads (down to values made outside the group) that
+        group g can take into its body, instead of reading v from memory."""
+        p = self.producer.get(v.id)
+        if p is None or group_of.get(id(p)) is g or not self.is_read(p):
+            return False
+        for u in p.inputs:
+            sp = self.producer.get(u.id)
+            if sp is None:
+                continue
+            if group_of.get(id(sp)) is g:
+                return False  # reading our own values at other indices would recompute them
+            if self.is_read(sp) and not self.absorbable(u, g, group_of):
+                return False
         return True
-    if p.op in REINDEX:
-        src = p.inputs[0]
-        sp = producer.get(src.id)
-        if sp is not None and group_of.get(id(sp)) is g:
-            return False  # re-indexing our own values would recompute them
-        return sp is None or sp.op not in REINDEX or _absorbable_chain(src, g, group_of,
-                                                                         producer)
-    return False
 
 
 def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users: dict,
-                  graph_outputs: set, standalone: bool = False) -> Node:
+                  graph_outputs: set, reads: _Reads) -> Node:
     member_ids = {id(n) for n in g.nodes}
     body = Graph()
     mapping: dict = {}     # outer value id -> body value
@@ -232,8 +275,7 @@ def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users
         if v.id in mapping:
             return mapping[v.id]
         p = producer.get(v.id)
-        if p is not None and id(p) not in member_ids and (
-                standalone is False and _absorbable_chain(v, g, group_of, producer)):
+        if p is not None and id(p) not in member_ids and reads.absorbable(v, g, group_of):
             member_ids.add(id(p))
             inner = [body_value(u) for u in p.inputs]
             bv = _copy_node(body, p, inner)
@@ -244,11 +286,7 @@ def _build_fusion(graph: Graph, g: _Group, group_of: dict, producer: dict, users
         return bv
 
     for n in g.nodes:
-        if standalone:
-            inner = [_leaf(body, mapping, leaves, u) for u in n.inputs]
-        else:
-            inner = [body_value(u) for u in n.inputs]
-        out = _copy_node(body, n, inner)
+        out = _copy_node(body, n, [body_value(u) for u in n.inputs])
         mapping[n.outputs[0].id] = out
 
     outputs = []
@@ -275,13 +313,6 @@ def _copy_node(body: Graph, node: Node, inputs: list) -> Value:
                     for shape, dtype in prim.infer(inputs, node.attrs)]
     body.nodes.append(copy)
     return copy.outputs[0]
-
-
-def _leaf(body: Graph, mapping: dict, leaves: list, v: Value) -> Value:
-    if v.id not in mapping:
-        mapping[v.id] = body.input(v.shape, v.dtype)
-        leaves.append(v)
-    return mapping[v.id]
 
 
 def _toposort(nodes: list, graph: Graph) -> list:

@@ -210,7 +210,7 @@ def test_gemm_accumulation_folds_into_beta():
 def test_training_step_kernel_counts(monkeypatch):
     """Kernel counts of known models: a fusion regression shows up here. These models are
     tiny, so nearly every kernel fits in a few blocks and runs in a batch."""
-    for kind, max_kernels, max_launches in (('mlp', 30, 5), ('cnn', 85, 10)):
+    for kind, max_kernels, max_launches in (('mlp', 30, 5), ('cnn', 60, 10)):
         _, r = cuda.render_source(traced_step_graph(kind))
         assert r.stats['blas_calls'] == 5, kind
         assert r.stats['kernels'] - r.stats['blas_calls'] <= max_kernels, (kind, r.stats)

@@ -343,3 +343,99 @@ def test_groups_that_grow_cannot_feed_each_other():
     f = fused(g)
     assert len(f.nodes) == 2
     assert_same(g, f)
+
+
+# ---------------------------------------------------------------- reads: pad, concat, reshape
+def _im2col_graph(n, c, h, w, dtype):
+    """The IR of tracegrad's im2col for a 3x3 window, stride 1, padding 1: pad, nine strided
+    windows, each reshaped to a new axis, concatenated, then reshaped for the GEMM."""
+    g = Graph()
+    x = g.input((n, c, h, w), dtype)
+    k = g.input((5, c * 9), dtype)
+    padded = g.add('pad', [x], pad_width=((0, 0), (0, 0), (1, 1), (1, 1)), value=0.0)
+    windows = []
+    for i in range(3):
+        for j in range(3):
+            win = g.add('slice', [padded], begin=(0, 0, i, j), end=(n, c, i + h, j + w),
+                        step=(1, 1, 1, 1))
+            windows.append(g.add('reshape', [win], shape=(n, c, 1, h, w)))
+    col = g.add('concat', windows, axis=2)                           # (n, c, 9, h, w)
+    col = g.add('reshape', [col], shape=(n, c * 9, h * w))
+    out = g.add('matmul', [g.add('broadcast_to', [k], shape=(n, 5, c * 9)), col])
+    g.set_outputs([out])
+    return g
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_im2col_is_one_loop(dtype):
+    g = _im2col_graph(2, 3, 5, 4, dtype)
+    f = fused(g)
+    assert sorted(n.op for n in f.nodes) == ['fusion', 'fusion', 'matmul', 'reshape']
+    gather = [b for b in bodies(f) if 'concat' in ops(b)]
+    assert len(gather) == 1 and {'pad', 'slice', 'concat'} <= set(ops(gather[0]))
+    assert [n.inputs[0].shape for n in f.nodes if n.op == 'fusion' and
+            'concat' in ops(parse(n.attrs['body']))] == [(2, 3, 5, 4)]  # reads x itself
+    assert_same(g, f)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_padded_windows_summed_are_one_loop(dtype):
+    """col2im: windows of the columns padded back into place and summed, in one loop."""
+    g = Graph()
+    col = g.input((2, 3, 3, 3, 4, 4), dtype)
+    total = None
+    for i in range(3):
+        for j in range(3):
+            piece = g.add('slice', [col], begin=(0, 0, i, j, 0, 0), end=(2, 3, i + 1, j + 1, 4, 4),
+                          step=(1,) * 6)
+            piece = g.add('reshape', [piece], shape=(2, 3, 4, 4))
+            piece = g.add('pad', [piece], pad_width=((0, 0), (0, 0), (i, 2 - i), (j, 2 - j)),
+                          value=0.0)
+            total = piece if total is None else g.add('add', [total, piece])
+    g.set_outputs([total])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion']
+    assert [v.id for v in f.nodes[0].inputs] == [col.id]
+    assert_same(g, f)
+
+
+def test_concat_of_computed_arrays_stays_a_copy():
+    g = Graph()
+    a = g.input((3, 4), 'float32')
+    b = g.input((3, 2), 'float32')
+    c = g.add('concat', [g.add('exp', [a]), g.add('neg', [b])], axis=1)
+    r = g.add('reshape', [c], shape=(18,))
+    g.set_outputs([r])
+    f = fused(g)
+    assert sorted(n.op for n in f.nodes) == ['concat', 'fusion', 'fusion', 'reshape']
+    assert_same(g, f)
+
+
+def test_pad_read_outside_is_materialised_and_reads_stay_in_range():
+    """A pad that is a graph output gets a loop of its own; a pad of a slice read by an
+    elementwise node becomes a read of the slice's source inside that node's loop."""
+    g = Graph()
+    x = g.input((4, 5), 'float64')
+    p = g.add('pad', [x], pad_width=((2, 0), (1, 3)), value=-1.5)
+    s = g.add('slice', [x], begin=(1, 0), end=(3, 5), step=(1, 2))  # (2, 3)
+    q = g.add('pad', [s], pad_width=((1, 1), (0, 2)), value=0.0)   # (4, 5)
+    y = g.add('mul', [g.add('exp', [q]), x])
+    g.set_outputs([p, y])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion', 'fusion']
+    assert_same(g, f)
+
+
+def test_reshape_of_a_read_maps_indices_by_runs_of_axes():
+    """Merging or splitting axes maps an index through its own run of axes, never through
+    the whole array's flat offset (which nests divisions the compiler cannot undo)."""
+    from codegen.backends.loops import reshape_groups
+
+    assert reshape_groups((64, 16, 9, 14, 14), (64, 144, 196)) == [
+        ([0], [0]), ([1, 2], [1]), ([3, 4], [2])]
+    assert reshape_groups((2, 1, 6), (2, 3, 1, 2)) == [([0], [0]), ([2], [1, 3])]
+    assert reshape_groups((1, 5), (5, 1)) == [([1], [0])]
+    from codegen.backends import c as cbackend
+
+    source, _ = cbackend.render_source(fuse(_im2col_graph(2, 3, 5, 4, 'float32')))
+    assert '/ 60' not in source and '% 60' not in source  # 60 = 3 * 5 * 4: a flat offset
