@@ -123,7 +123,7 @@ class _CNN:
     @staticmethod
     def torch_steps(x, t):
         import torch
-        import torch.nn as nn
+        from torch import nn
 
         torch.manual_seed(0)
         net = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
