@@ -1,8 +1,9 @@
 """Backends: each turns an optimised graph into a callable program.
 
-A backend is a renderer plus a compiler/loader; ``build(graph)`` returns a
-program: ``program(list_of_input_arrays) -> list_of_output_arrays``, with
-``source`` (generated code, if any) and ``stats`` attributes.
+A backend is a renderer plus a compiler/loader; ``build(graph, donate=...,
+host_inputs=..., host_outputs=...)`` returns a program:
+``program(list_of_input_arrays) -> list_of_output_arrays``, with ``source``
+(generated code, if any), ``stats`` and ``donated`` attributes.
 """
 from __future__ import annotations
 

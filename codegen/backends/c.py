@@ -357,12 +357,15 @@ def render_source(graph: Graph, donate: dict | None = None) -> tuple[str, _Rende
     return r.emit(), r
 
 
-def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> CProgram:
+def build(graph: Graph, *, fused: bool = False, donate: dict | None = None,
+          host_inputs=(), host_outputs=()) -> CProgram:
     """Fuse, plan, render, compile (cached) and load ``graph``.
 
     ``donate`` maps output indices to input indices whose arrays may be updated in
     place instead (state written back: parameters, optimizer moments); the
     program's ``donated`` says which were, and returns those inputs as outputs.
+    ``host_inputs``/``host_outputs`` (see the CUDA backend) change nothing here: a C
+    program runs on the host already.
     """
     t0 = time.perf_counter()
     if not fused:

@@ -43,10 +43,12 @@ import time
 
 import numpy
 
+from codegen import interpreter
 from codegen.backends import loops
 from codegen.cache import BuildError
 from codegen.ir import Graph, IRError, parse
 from codegen.passes.fuse import fuse
+from codegen.passes.host import split_host
 from codegen.passes.plan import plan as plan_buffers
 from codegen.render import render
 
@@ -710,12 +712,23 @@ def render_source(graph: Graph, *, fused: bool = False, prefix: str = '',
     return source, r
 
 
-def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> CudaProgram:
+def build(graph: Graph, *, fused: bool = False, donate: dict | None = None,
+          host_inputs=(), host_outputs=()):
     """Fuse, plan and render ``graph``; kernels compile at the first call (cached).
 
     ``donate`` maps output indices to input indices whose arrays may be updated in place
     (parameters and optimizer state, as for the C backend); the program's ``donated`` says
-    which were, and returns those input arrays as the outputs."""
+    which were, and returns those input arrays as the outputs.
+
+    ``host_inputs`` are the positions of inputs that arrive as host scalars (optimizer
+    hyperparameters, step counters): what is computed from them alone runs on the host
+    (codegen.passes.host), and the outputs at ``host_outputs`` among it come back as NumPy
+    scalars, without waiting for the GPU."""
+    split = None if fused else split_host(graph, host_inputs, host_outputs)
+    if split is not None:
+        t0 = time.perf_counter()
+        device = build(split.device, donate=split.device_donate(dict(donate or {})))
+        return HostScalarProgram(graph, split, device, time.perf_counter() - t0)
     t0 = time.perf_counter()
     if not fused:
         graph = fuse(graph)
@@ -731,6 +744,54 @@ def build(graph: Graph, *, fused: bool = False, donate: dict | None = None) -> C
                  donated_outputs=len(renderer.plan.donated),
                  blas_beta_folds=sum(1 for s in schedule if s[0] == 'gemm' and s[6] is not None))
     return CudaProgram(graph, source, schedule, renderer.plan, renderer.constants, stats)
+
+
+class HostScalarProgram:
+    """A CUDA program whose host-scalar part runs on the host (codegen.passes.host).
+
+    Called like a CudaProgram with the original graph's inputs; returns its outputs, the
+    host ones as NumPy 0-d arrays. Per call: the host part on the reference interpreter,
+    one upload of the scalars the device part reads, the device program."""
+
+    def __init__(self, graph: Graph, split, device: CudaProgram, seconds: float):
+        self.graph = graph
+        self.split = split
+        self.device = device
+        self.source = device.source
+        self.schedule = device.schedule
+        self.stats = dict(device.stats, build_seconds=seconds,
+                          host_nodes=len(split.host.nodes), host_uploads=split.n_uploads)
+        d_out = {j: k for k, (kind, j) in enumerate(split.outputs) if kind == 'device'}
+        self.donated = {d_out[o]: split.device_inputs[i] for o, i in device.donated.items()}
+        self._dtypes = [numpy.dtype(v.dtype) for v in split.host.outputs[:split.n_uploads]]
+
+    def __call__(self, inputs: list) -> list:
+        import cupy
+
+        split = self.split
+        if len(inputs) != len(self.graph.inputs):
+            raise ValueError(f'compiled graph: expected {len(self.graph.inputs)} inputs, '
+                             f'got {len(inputs)}')
+        host_in = []
+        for k in split.host_inputs:
+            a = inputs[k]
+            if isinstance(a, cupy.ndarray):
+                a = a.get()  # a device scalar where a host one was expected: works, waits
+            host_in.append(numpy.asarray(a, dtype=self.graph.inputs[k].dtype))
+        values = interpreter.run(split.host, host_in)
+        n = split.n_uploads
+        feeds = [inputs[k] for k in split.device_inputs]
+        if n:  # every upload in one copy: 8 bytes a scalar
+            packed = numpy.zeros(8 * n, dtype=numpy.uint8)
+            for j, (value, dtype) in enumerate(zip(values[:n], self._dtypes)):
+                packed[8 * j:8 * j + dtype.itemsize] = numpy.asarray(
+                    value, dtype=dtype).reshape(1).view(numpy.uint8)
+            up = cupy.asarray(packed)
+            feeds += [up[8 * j:8 * j + dtype.itemsize].view(dtype).reshape(())
+                      for j, dtype in enumerate(self._dtypes)]
+        outs = self.device(feeds)
+        host_outs = values[n:]
+        return [host_outs[j] if kind == 'host' else outs[j] for kind, j in split.outputs]
 
 
 def nvcc_check(source: str, workdir: str, arch: str = 'sm_90',

@@ -24,6 +24,8 @@ class ReferenceProgram:
         return outs
 
 
-def build(graph: Graph, donate: dict | None = None) -> ReferenceProgram:
-    """The interpreter never updates inputs in place (``donate`` is accepted and ignored)."""
+def build(graph: Graph, donate: dict | None = None, host_inputs=(),
+          host_outputs=()) -> ReferenceProgram:
+    """The interpreter never updates inputs in place, and runs where its inputs are
+    (``donate``, ``host_inputs`` and ``host_outputs`` are accepted and ignored)."""
     return ReferenceProgram(graph)

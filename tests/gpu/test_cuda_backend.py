@@ -436,25 +436,63 @@ def _step_feeds(graph: Graph) -> list:
     return feeds
 
 
-@pytest.mark.parametrize('kind,optimizer,batch', [
-    ('mlp', 'Adam', '1'), ('mlp', 'MomentumSGD', '1'), ('CNN', 'Adam', '1'),
-    ('CNN', 'MomentumSGD', '1'), ('mlp', 'Adam', '0'), ('CNN', 'MomentumSGD', '0')])
-def test_training_step(cupy, monkeypatch, kind, optimizer, batch):
+@pytest.mark.parametrize('kind,optimizer,batch,host', [
+    ('mlp', 'Adam', '1', True), ('mlp', 'MomentumSGD', '1', True), ('CNN', 'Adam', '1', True),
+    ('CNN', 'MomentumSGD', '1', False), ('mlp', 'Adam', '0', False),
+    ('CNN', 'MomentumSGD', '0', True)])
+def test_training_step(cupy, monkeypatch, kind, optimizer, batch, host):
     """The optimised IR of a whole step (forward, backward, update; the CNN has conv, BN,
     max pooling and dropout) built with 'cuda', against the reference interpreter; with
-    small kernels batched (nearly all of these tiny models' kernels) and without."""
+    small kernels batched (nearly all of these tiny models' kernels) and without; with the
+    scalar inputs (hyperparameters, counters) on the host, as tracegrad.compile passes
+    them, and on the device."""
     from test_cuda_render import traced_step_graph
 
     monkeypatch.setenv('TRACEGRAD_CUDA_BATCH', batch)
     graph = traced_step_graph(kind, optimizer)
     feeds = _step_feeds(graph)
-    prog = get_backend('cuda').build(graph)
+    scalars = {k for k, v in enumerate(graph.inputs) if v.shape == () and v.name != 'arg1'}
+    counters = {k for k, v in enumerate(graph.outputs) if v.shape == () and v.dtype == 'int64'}
+    prog = get_backend('cuda').build(graph, host_inputs=scalars if host else (),
+                                     host_outputs=counters if host else ())
     assert bool(prog.stats['batched_kernels']) == (batch == '1')
+    assert bool(prog.stats.get('host_nodes')) == host
     outs = prog([f.copy() for f in feeds])
     want = interpreter.run(graph, feeds)
-    for v, got, w in zip(graph.outputs, outs, want):
+    for k, (v, got, w) in enumerate(zip(graph.outputs, outs, want)):
         assert got.shape == w.shape and got.dtype == w.dtype, v.name
-        np.testing.assert_allclose(got.get(), w, rtol=1e-4, atol=1e-5, err_msg=v.name)
+        if host and k in counters:
+            assert isinstance(got, np.ndarray), v.name  # stayed on the host
+        np.testing.assert_allclose(cupy.asnumpy(got), w, rtol=1e-4, atol=1e-5, err_msg=v.name)
+
+
+@pytest.mark.parametrize('optimizer', ['MomentumSGD', 'Adam'])
+def test_compiled_step_crosses_to_the_host_once(cupy, optimizer):
+    """A compiled CUDA step uploads its scalars (hyperparameters, counters and what is
+    computed from them) in one copy, hands the counters back without a copy from the
+    device, and reads the device once: the labels' range check (as eager CuPy's
+    softmax_cross_entropy does). Counted by the CPU stand-in for CuPy."""
+    if getattr(cupy, '__version__', None) != 'host':
+        pytest.skip('counts copies through the CPU stand-in for CuPy (TRACEGRAD_HOST_CUPY=1)')
+    import host_cupy
+
+    import tracegrad
+    import tracegrad.links as L
+    from tracegrad import optimizers
+
+    np.random.seed(0)
+    model = L.Classifier(L.Linear(6, 4))
+    model.to_device('@cupy:0')
+    opt = getattr(optimizers, optimizer)().setup(model)
+    step = tracegrad.compile(train_step(model, opt), backend='cuda')
+    x = cupy.asarray(np.random.rand(5, 6).astype(np.float32))
+    t = cupy.asarray(np.random.randint(0, 4, 5).astype(np.int32))
+    for _ in range(2):
+        step(x, t)
+    host_cupy.TRANSFERS.clear()
+    for _ in range(3):
+        step(x, t)
+    assert dict(host_cupy.TRANSFERS) == {'to_device': 3, 'to_host': 3}
 
 
 @pytest.mark.parametrize('transa,transb', [(False, False), (False, True), (True, False),

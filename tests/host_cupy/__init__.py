@@ -14,7 +14,10 @@ CuPy's do where NumPy code usually goes wrong on a GPU:
 * reductions and indexing return 0-d arrays, not NumPy scalars;
 * ``cupy.random`` has its own generator (not NumPy's global one) and takes ``dtype``;
 * ``RawModule`` builds generated CUDA with the host C++ compiler and runs it with CUDA's
-  barrier and warp-shuffle semantics (``kernels.py``); ``cublas.gemm`` computes with NumPy.
+  barrier and warp-shuffle semantics (``kernels.py``); ``cublas.gemm`` computes with NumPy;
+* ``TRANSFERS`` counts copies between host and device ('to_host': ``get``, ``item``,
+  ``int(a)`` and the like, each of which waits for the GPU on a real one; 'to_device':
+  arrays made from host data), so tests can say how often a step crosses over.
 
 It is a check of the code paths, not of CuPy itself: everything NumPy has is accepted, so
 a function CuPy lacks is not caught here, and numbers can differ from a GPU's in the last
@@ -22,6 +25,7 @@ bits. tests/gpu/ on a real GPU (benchmarks/gpu_check.sh) remains the final word.
 """
 from __future__ import annotations
 
+import collections
 import json
 import operator
 import os
@@ -34,6 +38,7 @@ from . import kernels
 __all__ = ['module', 'ndarray']
 
 _DEVICE_COUNT = 1
+TRANSFERS: collections.Counter = collections.Counter()  # 'to_host', 'to_device'
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cupy_api.json')) as _f:
     API = json.load(_f)  # CuPy's public names (api_names.py writes this file)
 _MODULE_NAMES = frozenset(API['module'])
@@ -160,6 +165,7 @@ class ndarray:  # named as CuPy's
 
     # -- leaving the device: explicit only
     def get(self, stream=None):
+        TRANSFERS['to_host'] += 1
         return numpy.array(self._host_array)
 
     def __array__(self, dtype=None, copy=None):
@@ -167,24 +173,31 @@ class ndarray:  # named as CuPy's
                         '`.get()` to construct a NumPy array explicitly.')
 
     def tolist(self):
+        TRANSFERS['to_host'] += 1
         return self._host_array.tolist()
 
     def item(self):
+        TRANSFERS['to_host'] += 1
         return self._host_array.item()
 
     def __float__(self):
+        TRANSFERS['to_host'] += 1
         return float(self._host_array)
 
     def __int__(self):
+        TRANSFERS['to_host'] += 1
         return int(self._host_array)
 
     def __index__(self):
+        TRANSFERS['to_host'] += 1
         return operator.index(self._host_array)
 
     def __bool__(self):
+        TRANSFERS['to_host'] += 1
         return bool(self._host_array)
 
     def __complex__(self):
+        TRANSFERS['to_host'] += 1
         return complex(self._host_array)
 
     # -- copies and pickling
@@ -390,9 +403,12 @@ class _Module(types.ModuleType):
     def asarray(self, a, dtype=None, order=None):
         if type(a) is ndarray:
             return a if dtype is None or a.dtype == dtype else a.astype(dtype)
+        TRANSFERS['to_device'] += 1
         return ndarray(numpy.array(a, dtype=dtype, order=order or 'K'))  # host -> device: a copy
 
     def array(self, a, dtype=None, copy=True, order='K', ndmin=0):
+        if type(a) is not ndarray:
+            TRANSFERS['to_device'] += 1
         src = a._host_array if type(a) is ndarray else a
         return ndarray(numpy.array(src, dtype=dtype, copy=True, order=order, ndmin=ndmin))
 

@@ -245,10 +245,17 @@ class CompiledFunction:
             position = {v.name: i for i, v in enumerate(graph.inputs)}
             donate = {index: position[s.name] for s, index in written
                       if index is not None and s.kind == 'array' and s.name in position}
+            # Hyperparameters and step counters are host scalars: a GPU program computes
+            # what depends on them alone on the host, and hands the counters back there.
+            host_inputs = {position[s.name] for s in slots
+                           if s.kind in ('hyper', 'counter') and s.name in position}
+            host_outputs = {index for s, index in written
+                            if index is not None and s.kind in ('hyper', 'counter')}
             from codegen.cache import BuildError
 
             try:
-                program = get_backend(self.backend).build(graph, donate=donate)
+                program = get_backend(self.backend).build(
+                    graph, donate=donate, host_inputs=host_inputs, host_outputs=host_outputs)
             except BuildError as e:  # no compiler, or something the backend cannot lower
                 raise CompileError(f'{self.name}: the {self.backend} backend cannot build the '
                                    f'traced step: {e}') from e
