@@ -227,7 +227,7 @@ def test_generated_code_is_single_threaded():
 def test_blas_threads_follow_the_size_of_each_blas_call():
     """A GEMM of at least GEMM_PARALLEL_MIN multiply-adds may use all of OpenBLAS's threads;
     a batched matmul makes one BLAS call per batch element, so its calls' size decides
-    (a convolution's 64 small GEMMs each waking two threads made a CNN step 2x slower)."""
+    (a convolution's GEMMs are 64 calls of under a million multiply-adds each)."""
     big = round(cbackend.GEMM_PARALLEL_MIN ** (1 / 3)) + 1
     g = Graph()
     a = g.input((big, big), 'float32')
