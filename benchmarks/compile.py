@@ -64,13 +64,8 @@ def make_model(sizes: tuple):
     return L.Classifier(MLP())
 
 
-def make_training_step(sizes: tuple):
-    """The step as a user writes it, on a fresh model with SGD(0.01): ``step(x, t) -> loss``."""
-    from tracegrad import optimizers
-
-    model = make_model(sizes)
-    opt = optimizers.SGD(0.01).setup(model)
-
+def user_step(model, opt):
+    """The training step as a Chainer user writes it: ``step(x, t) -> loss``."""
     def step(x, t):
         loss = model(x, t)
         model.cleargrads()
@@ -81,9 +76,38 @@ def make_training_step(sizes: tuple):
     return step
 
 
+def make_training_step(sizes: tuple):
+    """The step as a user writes it, on a fresh model with SGD(0.01): ``step(x, t) -> loss``."""
+    from tracegrad import optimizers
+
+    model = make_model(sizes)
+    return user_step(model, optimizers.SGD(0.01).setup(model))
+
+
+def make_cnn():
+    """The CNN of the CNN rows (here and in gpu_check.sh): conv 3x3 (16) + relu + max pool
+    2, conv 3x3 (32) + relu + max pool 2, linear to 10, for 1x28x28 images."""
+    import tracegrad
+    import tracegrad.functions as F
+    import tracegrad.links as L
+
+    class CNN(tracegrad.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.c1 = L.Convolution2D(1, 16, ksize=3, pad=1)
+                self.c2 = L.Convolution2D(16, 32, ksize=3, pad=1)
+                self.fc = L.Linear(32 * 7 * 7, 10)
+
+        def forward(self, x):
+            h = F.max_pooling_2d(F.relu(self.c1(x)), 2)
+            return self.fc(F.max_pooling_2d(F.relu(self.c2(h)), 2))
+
+    return CNN()
+
+
 class _CNN:
-    """The CNN of the CNN row: conv 3x3 (16) + relu + max pool 2, conv 3x3 (32) + relu +
-    max pool 2, linear to 10; MNIST-size input, MomentumSGD(0.01)."""
+    """The CNN row: ``make_cnn()`` on MNIST-size input, MomentumSGD(0.01)."""
 
     batch = 64
     label = 'B64 CNN 1x28x28 conv16-conv32-fc'
@@ -91,33 +115,12 @@ class _CNN:
     @staticmethod
     def tracegrad_step(compiled: bool):
         import tracegrad
-        import tracegrad.functions as F
         import tracegrad.links as L
         from tracegrad import optimizers
 
-        class Net(tracegrad.Chain):
-            def __init__(self):
-                super().__init__()
-                with self.init_scope():
-                    self.c1 = L.Convolution2D(1, 16, ksize=3, pad=1)
-                    self.c2 = L.Convolution2D(16, 32, ksize=3, pad=1)
-                    self.fc = L.Linear(32 * 7 * 7, 10)
-
-            def forward(self, x):
-                h = F.max_pooling_2d(F.relu(self.c1(x)), 2)
-                return self.fc(F.max_pooling_2d(F.relu(self.c2(h)), 2))
-
         np.random.seed(0)
-        model = L.Classifier(Net())
-        opt = optimizers.MomentumSGD(0.01).setup(model)
-
-        def step(x, t):
-            loss = model(x, t)
-            model.cleargrads()
-            loss.backward()
-            opt.update()
-            return loss
-
+        model = L.Classifier(make_cnn())
+        step = user_step(model, optimizers.MomentumSGD(0.01).setup(model))
         return tracegrad.compile(step) if compiled else step
 
     @staticmethod
@@ -130,17 +133,7 @@ class _CNN:
                             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                             nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
         opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-        xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.int64))
-
-        def step():
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(net(xt), tt)
-            loss.backward()
-            opt.step()
-            return loss
-
-        compiled = torch.compile(step)
-        compiled()
+        step, compiled, _ = torch_user_step(net, opt, x, t)
         return step, compiled
 
     @classmethod
@@ -180,7 +173,14 @@ def torch_steps(x, t, sizes, lr=0.01):
     for a, b in zip(sizes[:-1], sizes[1:]):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    return torch_user_step(model, torch.optim.SGD(model.parameters(), lr=lr), x, t)
+
+
+def torch_user_step(model, opt, x, t):
+    """(eager step, torch.compile'd step, seconds the first compiled call took) of a PyTorch
+    training step on ``x``, ``t``, as its users write it."""
+    import torch
+
     xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.int64))
 
     def step():
@@ -193,8 +193,7 @@ def torch_steps(x, t, sizes, lr=0.01):
     t0 = time.perf_counter()
     compiled = torch.compile(step)
     compiled()
-    compile_s = time.perf_counter() - t0
-    return step, compiled, compile_s
+    return step, compiled, time.perf_counter() - t0
 
 
 def gemm_floor(x, sizes, repeat: int) -> float:

@@ -126,6 +126,8 @@ def guarded(label, fn):
 import tracegrad  # noqa: E402
 import tracegrad.functions as F  # noqa: E402
 import tracegrad.links as L  # noqa: E402
+from benchmarks.compile import make_cnn as CNN  # noqa: E402  (the CPU benchmark's CNN)
+from benchmarks.compile import user_step as step_of  # noqa: E402
 from tracegrad import optimizers  # noqa: E402
 
 
@@ -141,20 +143,6 @@ class MLP(tracegrad.Chain):
         return self.l3(F.relu(self.l2(F.relu(self.l1(x)))))
 
 
-class CNN(tracegrad.Chain):
-    def __init__(self):
-        super().__init__()
-        with self.init_scope():
-            self.c1 = L.Convolution2D(1, 16, ksize=3, pad=1)
-            self.c2 = L.Convolution2D(16, 32, ksize=3, pad=1)
-            self.fc = L.Linear(32 * 7 * 7, 10)
-
-    def forward(self, x):
-        h = F.max_pooling_2d(F.relu(self.c1(x)), 2)
-        h = F.max_pooling_2d(F.relu(self.c2(h)), 2)
-        return self.fc(h)
-
-
 CASES = [  # name, model factory, input shape, (GEMM shapes m, k, n of one forward)
     ('mlp b100 784-1000-1000-10', lambda: MLP(784, 1000, 10), (100, 784),
      [(100, 784, 1000), (100, 1000, 1000), (100, 1000, 10)]),
@@ -162,16 +150,6 @@ CASES = [  # name, model factory, input shape, (GEMM shapes m, k, n of one forwa
      [(1024, 1024, 4096), (1024, 4096, 4096), (1024, 4096, 10)]),
     ('cnn b64 1x28x28', CNN, (64, 1, 28, 28), None),
 ]
-
-
-def step_of(model, opt):
-    def step(x, t):
-        loss = model(x, t)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-    return step
 
 
 def dry_run():
