@@ -7,6 +7,7 @@ a 2x2 max pooling, dropout and a linear classifier. The defaults (5 epochs,
 batch size 32, Adam) reach about 98% validation accuracy.
 
     python examples/train_cnn.py --epoch 5 --out result_cnn
+    python examples/train_cnn.py --epoch 5 --compile    # each step compiled (C backend)
 """
 import argparse
 
@@ -49,6 +50,10 @@ def build_parser():
     parser.add_argument('--resume', '-r', type=str, help='Resume from this snapshot')
     parser.add_argument('--autoload', action='store_true',
                         help='Resume from the newest snapshot in --out, if any')
+    parser.add_argument('--compile', nargs='?', const='auto', default=None, metavar='BACKEND',
+                        help="Compile each training step with tracegrad.compile (the "
+                             "device's backend by default: 'c' on the CPU, 'cuda' on a GPU; "
+                             "or name one, e.g. 'reference')")
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--quiet', action='store_true')
     return parser
@@ -64,7 +69,10 @@ def main(argv=None):
     optimizer = chainer.optimizers.Adam().setup(model)
     train_iter = chainer.iterators.SerialIterator(train, args.batchsize)
     test_iter = chainer.iterators.SerialIterator(test, 100, repeat=False, shuffle=False)
-    updater = training.updaters.StandardUpdater(train_iter, optimizer, device=device)
+    compile_option = False if args.compile is None else (
+        True if args.compile == 'auto' else {'backend': args.compile})
+    updater = training.updaters.StandardUpdater(train_iter, optimizer, device=device,
+                                                compile=compile_option)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
     trainer.extend(extensions.Evaluator(test_iter, model, device=device))
     trainer.extend(extensions.snapshot(n_retains=1, autoload=args.autoload))

@@ -76,3 +76,19 @@ def test_train_cnn_learns(tmp_path):
                                                      '--out', str(tmp_path)])
     assert final_accuracy(trainer) > 0.8
     assert model.predictor.bn1.avg_mean.any()  # batch statistics were collected
+
+
+def test_train_cnn_compiled_equals_eager(tmp_path):
+    """--compile (the C backend: convolutions, batch normalization, max pooling and dropout
+    in one compiled step) trains the CNN to the same weights and statistics as eager."""
+    example = load_example('train_cnn')
+    args = ['--epoch', '1', '--quiet', '--out', str(tmp_path)]
+    compiled_trainer, compiled = example.main(args + ['--compile'])
+    assert compiled_trainer.updater._compiled_step.stats['cache_hits'] > 0
+    eager_trainer, eager = example.main(args)
+    assert final_accuracy(compiled_trainer) == pytest.approx(final_accuracy(eager_trainer))
+    a, b = _params(eager), _params(compiled)
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(compiled.predictor.bn2.avg_var, eager.predictor.bn2.avg_var,
+                               rtol=1e-4, atol=1e-6)
