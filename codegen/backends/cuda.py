@@ -30,6 +30,10 @@ the only kernel arguments are pointers.
   does: the batch-100 MLP step with MomentumSGD makes 12 launches instead of 31. Every
   kernel's block is one-dimensional (BLOCK threads) and walks its work with a grid-stride
   loop, so any kernel can be a part.
+* host scalars: the inputs ``build`` is told are host scalars (tracegrad.compile names the
+  optimizer's hyperparameters and step counters) and the 0-d values computed from them
+  alone are computed on the host (codegen.passes.host, ``HostScalarProgram``): one upload
+  per call, and counters returned without a copy back that would wait for the GPU.
 
 CuPy is imported only when a program first runs, so rendering (and the nvcc
 checks of the generated source) work on machines without a GPU.
