@@ -439,3 +439,20 @@ def test_reshape_of_a_read_maps_indices_by_runs_of_axes():
 
     source, _ = cbackend.render_source(fuse(_im2col_graph(2, 3, 5, 4, 'float32')))
     assert '/ 60' not in source and '% 60' not in source  # 60 = 3 * 5 * 4: a flat offset
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_reads_through_reshapes_that_merge_and_split_axes(dtype):
+    """exp of a padded array reshaped with axes merged, split and regrouped: each is read
+    through the run of axes it belongs to, inside the exp's loop."""
+    g = Graph()
+    x = g.input((2, 3, 4), dtype)
+    p = g.add('pad', [x], pad_width=((0, 0), (1, 0), (0, 2)), value=0.5)   # (2, 4, 6)
+    merged = g.add('reshape', [p], shape=(2, 24))
+    split = g.add('reshape', [p], shape=(2, 4, 2, 3))
+    regrouped = g.add('reshape', [p], shape=(6, 8))
+    g.set_outputs([g.add('exp', [merged]), g.add('neg', [split]), g.add('tanh', [regrouped])])
+    f = fused(g)
+    assert [n.op for n in f.nodes] == ['fusion'] * 3
+    assert all(n.inputs[0].id == x.id for n in f.nodes)  # each reads x itself
+    assert_same(g, f)

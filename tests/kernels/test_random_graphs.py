@@ -2,8 +2,10 @@
 
 Graphs mix elementwise (with broadcasting), reduction, matmul and layout nodes,
 so fusion groups, reduction tails, strided reads and buffer reuse meet in
-combinations nobody wrote by hand. float64 is compared tightly, float32 loosely.
-Each example is one C build (cached on disk by source), so the example count is small.
+combinations nobody wrote by hand; a second set leans on the nodes fusion takes in
+as reads (pad, concat, slices, reshapes that split and merge axes). float64 is
+compared tightly, float32 loosely. Each example is one C build (cached on disk by
+source), so the example count is small.
 """
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -16,16 +18,23 @@ UNARY = ['exp', 'tanh', 'neg', 'abs', 'sin', 'sqrt_abs']
 BINARY = ['add', 'sub', 'mul', 'maximum', 'minimum', 'where_gt']
 
 
+KINDS = ['unary', 'binary', 'binary', 'reduce', 'matmul', 'transpose', 'broadcast', 'slice',
+         'reshape']
+READ_KINDS = ['unary', 'unary', 'binary', 'reduce', 'slice', 'reshape', 'pad', 'pad',
+              'concat', 'concat', 'regroup']
+
+
 @st.composite
-def graphs(draw):
+def graphs(draw, kinds=tuple(KINDS), chains=False):
+    """A random graph of 2 to 10 nodes; ``chains``: each node mostly reads one of the last
+    three values, so reads of reads (a reshape of a pad of a slice...) come up often."""
     dtype = draw(st.sampled_from(['float32', 'float64']))
     n, m = draw(st.sampled_from([1, 3, 5])), draw(st.sampled_from([1, 4, 7]))
     g = Graph()
     values = [g.input((n, m), dtype), g.input((m,), dtype), g.input((m, n), dtype)]
     for _ in range(draw(st.integers(2, 10))):
-        x = draw(st.sampled_from(values))
-        kind = draw(st.sampled_from(['unary', 'binary', 'binary', 'reduce', 'matmul',
-                                     'transpose', 'broadcast', 'slice', 'reshape']))
+        x = draw(st.sampled_from(values[-3:] if chains and draw(st.booleans()) else values))
+        kind = draw(st.sampled_from(kinds))
         if kind == 'unary':
             op = draw(st.sampled_from(UNARY))
             v = g.add('sqrt', [g.add('abs', [x])]) if op == 'sqrt_abs' else g.add(op, [x])
@@ -62,6 +71,18 @@ def graphs(draw):
                       step=(1,) * (x.ndim - 1) + (step,))
         elif kind == 'reshape' and x.ndim >= 1:
             v = g.add('reshape', [x], shape=(x.size,) if x.ndim > 1 else (1, x.size))
+        elif kind == 'regroup' and x.ndim == 2:
+            # (a, b) -> (b, a) keeps the elements' order: axes merge and split again
+            v = g.add('reshape', [x], shape=x.shape[::-1])
+        elif kind == 'pad':
+            width = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in x.shape)
+            v = g.add('pad', [x], pad_width=width, value=draw(st.sampled_from([0.0, 1.5])))
+        elif kind == 'concat' and x.ndim >= 1:
+            axis = draw(st.integers(0, x.ndim - 1))
+            fits = [u for u in values if u.ndim == x.ndim and all(
+                a == b for d, (a, b) in enumerate(zip(u.shape, x.shape)) if d != axis)]
+            parts = [x] + draw(st.lists(st.sampled_from(fits), min_size=1, max_size=2))
+            v = g.add('concat', parts, axis=axis)
         else:
             continue
         values.append(v)
@@ -72,10 +93,23 @@ def graphs(draw):
     return g
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SETTINGS
 @given(graphs(), st.integers(0, 2 ** 16))
 def test_c_matches_interpreter(graph, seed):
+    check(graph, seed)
+
+
+@SETTINGS
+@given(graphs(kinds=tuple(READ_KINDS), chains=True), st.integers(0, 2 ** 16))
+def test_c_matches_interpreter_on_reads(graph, seed):
+    check(graph, seed)
+
+
+def check(graph, seed):
     rng = np.random.RandomState(seed)
     xs = [rng.uniform(-2, 2, v.shape).astype(v.dtype) for v in graph.inputs]
     want = interpreter.run(graph, xs)
