@@ -52,8 +52,20 @@ class Window(NamedTuple):
         return (get_deconv_outsize(out_h, self.kh, self.sy, self.ph, self.cover_all),
                 get_deconv_outsize(out_w, self.kw, self.sx, self.pw, self.cover_all))
 
+    def tiles(self, h: int, w: int) -> bool:
+        """Whether the windows tile an ``h x w`` image exactly (stride equal to the window,
+        no padding, sizes divisible), as in the usual 2x2 pooling: then the windows are
+        the image's cells regrouped (a reshape and a transpose), not a gather."""
+        return self.sy == self.kh and self.sx == self.kw and self.ph == self.pw == 0 and \
+            h % self.kh == 0 and w % self.kw == 0
+
     def columns(self, x, pad_value=0):
         """``im2col`` of ``x`` with the windows flattened: ``(n, c, kh * kw, out_h, out_w)``."""
+        n, c, h, w = x.shape
+        if self.tiles(h, w):
+            out_h, out_w = h // self.kh, w // self.kw
+            col = x.reshape(n, c, out_h, self.kh, out_w, self.kw).transpose(0, 1, 3, 5, 2, 4)
+            return col.reshape(n, c, self.kh * self.kw, out_h, out_w)
         col = im2col(x, self.kh, self.kw, self.sy, self.sx, self.ph, self.pw,
                      self.cover_all, pad_value=pad_value)
         n, c, _, _, out_h, out_w = col.shape
@@ -63,6 +75,8 @@ class Window(NamedTuple):
         """``col2im`` of ``(n, c, kh * kw, out_h, out_w)`` columns into an image of ``size``."""
         n, c, _, out_h, out_w = col.shape
         col = col.reshape(n, c, self.kh, self.kw, out_h, out_w)
+        if self.tiles(*size) and size == (out_h * self.kh, out_w * self.kw):
+            return col.transpose(0, 1, 4, 2, 5, 3).reshape(n, c, size[0], size[1])
         return col2im(col, self.sy, self.sx, self.ph, self.pw, size[0], size[1])
 
     def one_hot(self, indexes):
