@@ -62,13 +62,20 @@ def test_train_mnist_compile_flag(tmp_path):
     example = load_example('train_mnist')
     args = ['--dataset', 'digits', '--unit', '16', '--epoch', '1', '--quiet', '--noplot',
             '--out', str(tmp_path)]
-    compiled_trainer, compiled = example.main(args + ['--compile', 'reference'])
+    assert_compiled_trains_as_eager(example, args, ['--compile', 'reference'])
+
+
+def assert_compiled_trains_as_eager(example, args, compile_args):
+    """The example run with ``compile_args`` and without: same accuracy, same weights.
+    Returns the two models (compiled, eager)."""
+    compiled_trainer, compiled = example.main(args + compile_args)
     assert compiled_trainer.updater._compiled_step.stats['cache_hits'] > 0
     eager_trainer, eager = example.main(args)
     assert final_accuracy(compiled_trainer) == pytest.approx(final_accuracy(eager_trainer))
     a, b = _params(eager), _params(compiled)
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    return compiled, eager
 
 
 def test_train_cnn_learns(tmp_path):
@@ -81,14 +88,8 @@ def test_train_cnn_learns(tmp_path):
 def test_train_cnn_compiled_equals_eager(tmp_path):
     """--compile (the C backend: convolutions, batch normalization, max pooling and dropout
     in one compiled step) trains the CNN to the same weights and statistics as eager."""
-    example = load_example('train_cnn')
     args = ['--epoch', '1', '--quiet', '--out', str(tmp_path)]
-    compiled_trainer, compiled = example.main(args + ['--compile'])
-    assert compiled_trainer.updater._compiled_step.stats['cache_hits'] > 0
-    eager_trainer, eager = example.main(args)
-    assert final_accuracy(compiled_trainer) == pytest.approx(final_accuracy(eager_trainer))
-    a, b = _params(eager), _params(compiled)
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    compiled, eager = assert_compiled_trains_as_eager(load_example('train_cnn'), args,
+                                                      ['--compile'])
     np.testing.assert_allclose(compiled.predictor.bn2.avg_var, eager.predictor.bn2.avg_var,
                                rtol=1e-4, atol=1e-6)
