@@ -5,17 +5,20 @@
 from __future__ import annotations
 
 from codegen.ir import Graph
+from codegen.passes.batch_matmul import batch_matmul
 from codegen.passes.cse import cse
 from codegen.passes.dce import dce
 from codegen.passes.fold import fold
 from codegen.passes.matmul_flags import matmul_flags
 from codegen.passes.simplify import simplify
 
-__all__ = ['PIPELINE', 'cse', 'dce', 'fold', 'matmul_flags', 'optimize', 'simplify']
+__all__ = ['PIPELINE', 'batch_matmul', 'cse', 'dce', 'fold', 'matmul_flags', 'optimize',
+           'simplify']
 
 # CSE first merges the tracer's repeated literals and casts, so folding and the
 # rules see shared values; the second CSE merges what the rewrites made equal.
-PIPELINE = (cse, fold, simplify, matmul_flags, cse, dce)
+# batch_matmul makes a convolution's per-image matmuls one GEMM.
+PIPELINE = (cse, fold, simplify, batch_matmul, matmul_flags, cse, dce)
 
 
 def optimize(graph: Graph) -> Graph:
