@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from codegen.ir import Graph, Node, Value
-from codegen.passes.rewrite import make_node
+from codegen.passes.rewrite import make_node, rewrite
 
 
 def batch_matmul(graph: Graph) -> Graph:
@@ -26,29 +26,13 @@ def batch_matmul(graph: Graph) -> Graph:
     [('reshape', (4, 3)), ('transpose', (3, 5, 7)), ('reshape', (3, 35)),
      ('matmul', (4, 35)), ('reshape', (4, 5, 7)), ('transpose', (5, 4, 7))]
     """
-    subst: dict = {}
-
-    def resolve(v: Value) -> Value:
-        while v.id in subst:
-            v = subst[v.id]
-        return v
-
-    nodes = []
-    for node in graph.nodes:
-        node.inputs = [resolve(v) for v in node.inputs]
-        chain = _unbatch(graph, node) if node.op == 'matmul' else None
-        if chain is None:
-            nodes.append(node)
-            continue
-        nodes.extend(chain)
-        subst[node.outputs[0].id] = chain[-1].outputs[0]
-    graph.nodes = nodes
-    graph.outputs = [resolve(v) for v in graph.outputs]
-    return graph
+    return rewrite(graph, _unbatch)
 
 
 def _unbatch(graph: Graph, node: Node) -> list | None:
     """The nodes that compute ``node`` (a matmul) as one 2-D matmul, or None."""
+    if node.op != 'matmul':
+        return None
     a, b = node.inputs
     out = node.outputs[0]
     ta, tb = node.attrs['transa'], node.attrs['transb']

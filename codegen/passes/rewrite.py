@@ -13,8 +13,9 @@ from codegen.primitives import get_primitive
 
 # None: keep the node; a Value (or one per output): the node's outputs become those
 # values; a Node (made by :func:`make_node`, not yet in the graph): it replaces the node
-# and is offered to the rule in turn.
-RuleResult = Value | Sequence[Value] | Node | None
+# and is offered to the rule in turn; a list of Nodes (made by :func:`make_node`): they
+# go into the graph in order, and the last one's outputs replace the node's.
+RuleResult = Value | Sequence[Value] | Node | list | None
 Rule = Callable[[Graph, Node], RuleResult]
 
 
@@ -48,7 +49,11 @@ def rewrite(graph: Graph, rule: Rule) -> Graph:
             if result is None:
                 kept.append(node)
                 break
-            if isinstance(result, Node):
+            chain = isinstance(result, list) and bool(result) and isinstance(result[0], Node)
+            if chain:
+                kept.extend(result)
+                replacements = result[-1].outputs
+            elif isinstance(result, Node):
                 replacements = result.outputs
             else:
                 replacements = [result] if isinstance(result, Value) else list(result)
@@ -57,7 +62,7 @@ def rewrite(graph: Graph, rule: Rule) -> Graph:
                     raise IRError(f'{node.op}: a rewrite changed {old.type_text} into '
                                          f'{new.type_text}')
                 subst[old.id] = new
-            if not isinstance(result, Node):
+            if chain or not isinstance(result, Node):
                 break
             node = result
     graph.nodes = kept
