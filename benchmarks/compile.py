@@ -64,24 +64,13 @@ def make_model(sizes: tuple):
     return L.Classifier(MLP())
 
 
-def user_step(model, opt):
-    """The training step as a Chainer user writes it: ``step(x, t) -> loss``."""
-    def step(x, t):
-        loss = model(x, t)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-
-    return step
-
-
 def make_training_step(sizes: tuple):
     """The step as a user writes it, on a fresh model with SGD(0.01): ``step(x, t) -> loss``."""
     from tracegrad import optimizers
+    from tracegrad.testing import training_step
 
     model = make_model(sizes)
-    return user_step(model, optimizers.SGD(0.01).setup(model))
+    return training_step(model, optimizers.SGD(0.01).setup(model))
 
 
 def make_cnn():
@@ -117,10 +106,11 @@ class _CNN:
         import tracegrad
         import tracegrad.links as L
         from tracegrad import optimizers
+        from tracegrad.testing import training_step
 
         np.random.seed(0)
         model = L.Classifier(make_cnn())
-        step = user_step(model, optimizers.MomentumSGD(0.01).setup(model))
+        step = training_step(model, optimizers.MomentumSGD(0.01).setup(model))
         return tracegrad.compile(step) if compiled else step
 
     @staticmethod

@@ -127,7 +127,7 @@ import tracegrad  # noqa: E402
 import tracegrad.functions as F  # noqa: E402
 import tracegrad.links as L  # noqa: E402
 from benchmarks.compile import make_cnn as CNN  # noqa: E402  (the CPU benchmark's CNN)
-from benchmarks.compile import user_step as step_of  # noqa: E402
+from tracegrad.testing import training_step as step_of  # noqa: E402
 from tracegrad import optimizers  # noqa: E402
 
 

@@ -4,12 +4,13 @@ import warnings
 
 import numpy as np
 import pytest
-from test_compile_training import MLP, make_step
+from test_compile_training import MLP
 
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
 from tracegrad import optimizer_hooks, optimizers
+from tracegrad.testing import training_step
 
 THIS_FILE = __file__.rsplit('/', 1)[-1]
 
@@ -96,15 +97,15 @@ def test_failed_trace_leaves_everything_as_before(backend_name, warm):
     model, opt = build()
     x, t = data()
     if warm:  # with grads, optimizer state and counters already there
-        make_step(model, opt)(x, t)
-        make_step(model, opt)(x, t)
+        training_step(model, opt)(x, t)
+        training_step(model, opt)(x, t)
     before = _full_state(model, opt)
     step = tracegrad.compile(branching_step(model, opt), backend=backend_name)
     with pytest.raises(tracegrad.CompileError):
         step(x, t)
     _assert_unchanged(before, model, opt)
     # and eager training still works afterwards, from the same state
-    loss = make_step(model, opt)(x, t)
+    loss = training_step(model, opt)(x, t)
     assert isinstance(loss.array, np.ndarray)
 
 

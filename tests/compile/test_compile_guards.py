@@ -4,19 +4,20 @@ import logging
 import numpy as np
 import pytest
 from compile_helpers import twin
-from test_compile_training import MLP, make_step, mlp_batches
+from test_compile_training import MLP, mlp_batches
 
 import tracegrad
 import tracegrad.links as L
 from tracegrad import optimizers
 from tracegrad.compile import api
+from tracegrad.testing import training_step
 
 
 def setup_mlp(backend_name, opt=None):
     np.random.seed(0)
     model = L.Classifier(MLP())
     opt = (opt or optimizers.SGD(lr=0.1)).setup(model)
-    return model, opt, tracegrad.compile(make_step(model, opt), backend=backend_name)
+    return model, opt, tracegrad.compile(training_step(model, opt), backend=backend_name)
 
 
 def data(batch=5, dtype=np.float32, seed=0):
@@ -69,7 +70,7 @@ def test_new_input_dtype_retraces(backend_name, caplog):
 def test_changing_the_learning_rate_does_not_retrace(backend_name):
     model, opt, step = setup_mlp(backend_name)
     model_e, opt_e = twin(model, opt)
-    step_e = make_step(model_e, opt_e)
+    step_e = training_step(model_e, opt_e)
     for i, (x, t) in enumerate(mlp_batches(np.float32, n=8)):
         step(x, t)
         step_e(x, t)
@@ -96,7 +97,7 @@ def test_learning_rate_takes_effect(backend_name):
 def test_adam_alpha_schedule_does_not_retrace(backend_name):
     model, opt, step = setup_mlp(backend_name, optimizers.Adam(alpha=0.01))
     model_e, opt_e = twin(model, opt)
-    step_e = make_step(model_e, opt_e)
+    step_e = training_step(model_e, opt_e)
     for x, t in mlp_batches(np.float32, n=5):
         step(x, t)
         step_e(x, t)
@@ -166,7 +167,7 @@ def test_replacing_a_parameter_array_in_place_shape_keeps_cache(backend_name):
     model.predictor.l1.W.array = new.copy()
     model_e.predictor.l1.W.array = new.copy()
     step(x, t)
-    make_step(model_e, opt_e)(x, t)
+    training_step(model_e, opt_e)(x, t)
     np.testing.assert_allclose(model.predictor.l1.W.array, model_e.predictor.l1.W.array,
                                rtol=1e-5, atol=1e-6)
     assert step.statistics()['traces'] == 2
@@ -212,8 +213,8 @@ def test_uninitialized_link_runs_eagerly_first(backend_name):
     model = L.Classifier(L.Linear(None, 4))
     opt = optimizers.SGD(lr=0.1).setup(model)
     model_e, opt_e = twin(model, opt)
-    step = tracegrad.compile(make_step(model, opt), backend=backend_name)
-    step_e = make_step(model_e, opt_e)
+    step = tracegrad.compile(training_step(model, opt), backend=backend_name)
+    step_e = training_step(model_e, opt_e)
     for x, t in mlp_batches(np.float32, n=3):
         np.random.seed(1)  # the lazy initialisation draws
         step(x, t)

@@ -3,12 +3,13 @@ import numpy
 import numpy as np
 import pytest
 from compile_helpers import tolerances, twin
-from test_compile_training import MLP, make_step
+from test_compile_training import MLP
 
 import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
 from tracegrad import optimizers
+from tracegrad.testing import training_step
 
 
 class NumpySoftsign(tracegrad.FunctionNode):
@@ -69,8 +70,8 @@ def test_user_function_node_written_with_numpy_traces(backend_name):
         model = L.Classifier(UserNet())
     opt = optimizers.MomentumSGD(lr=0.1).setup(model)
     model_e, opt_e = twin(model, opt)
-    step = tracegrad.compile(make_step(model, opt), backend=backend_name)
-    step_e = make_step(model_e, opt_e)
+    step = tracegrad.compile(training_step(model, opt), backend=backend_name)
+    step_e = training_step(model_e, opt_e)
     rng = np.random.RandomState(3)
     for _ in range(5):
         x, t = rng.randn(4, 6), rng.randint(0, 4, 4).astype(np.int32)

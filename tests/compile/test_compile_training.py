@@ -14,6 +14,7 @@ import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
 from tracegrad import optimizer_hooks, optimizers
+from tracegrad.testing import training_step
 
 STEPS = 20
 
@@ -42,16 +43,6 @@ class CNN(tracegrad.Chain):
         h = F.max_pooling_2d(h, 2, stride=2)
         h = F.dropout(h, 0.3)
         return self.fc(h)
-
-
-def make_step(model, opt):
-    def step(x, t):
-        loss = model(x, t)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-    return step
 
 
 def _close(a, b, tol, what):
@@ -94,8 +85,8 @@ def run_training(model, opt, batches, backend_name, hooks=(), seed_each_step=Fal
     for hook in hooks:
         opt.add_hook(hook)
     model_e, opt_e = twin(model, opt)
-    step_c = tracegrad.compile(make_step(model, opt), backend=backend_name)
-    step_e = make_step(model_e, opt_e)
+    step_c = tracegrad.compile(training_step(model, opt), backend=backend_name)
+    step_e = training_step(model_e, opt_e)
     rep_c, rep_e = tracegrad.Reporter(), tracegrad.Reporter()
     rep_c.add_observer('main', model)
     rep_e.add_observer('main', model_e)
@@ -193,8 +184,8 @@ def test_dropout_draws_follow_the_global_random_state(backend_name):
     model = build(CNN, np.float64)
     opt = optimizers.SGD(lr=0.1).setup(model)
     model_e, opt_e = twin(model, opt)
-    step_c = tracegrad.compile(make_step(model, opt), backend=backend_name)
-    step_e = make_step(model_e, opt_e)
+    step_c = tracegrad.compile(training_step(model, opt), backend=backend_name)
+    step_e = training_step(model_e, opt_e)
     batches = cnn_batches(np.float64, n=4)
     np.random.seed(7)
     losses_c = [float(step_c(x, t).array) for x, t in batches]

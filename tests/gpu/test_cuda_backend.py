@@ -15,6 +15,7 @@ import pytest
 
 from codegen import Graph, interpreter
 from codegen.backends import get_backend
+from tracegrad.testing import training_step
 
 pytestmark = pytest.mark.gpu
 
@@ -39,17 +40,6 @@ def cupy():
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 'kernels'))
-
-
-def train_step(model, opt):
-    """The training step of Chainer's examples (Classifier loss, cleargrads, backward, update)."""
-    def step(x, t):
-        loss = model(x, t)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-    return step
 
 
 def _primitive_names():
@@ -202,8 +192,8 @@ def test_compiled_cuda_mlp_training_equals_eager_cupy(cupy):
     opt_c = optimizers.Adam().setup(model_c)
     opt_e = optimizers.Adam().setup(model_e)
 
-    step = tracegrad.compile(train_step(model_c, opt_c), backend='cuda')
-    step_e = train_step(model_e, opt_e)
+    step = tracegrad.compile(training_step(model_c, opt_c), backend='cuda')
+    step_e = training_step(model_e, opt_e)
     rng = np.random.RandomState(1)
     for i in range(20):
         x = cupy.asarray(rng.rand(100, 784).astype(np.float32))
@@ -301,8 +291,8 @@ def test_compiled_cuda_cnn_training_equals_eager_cupy(cupy, optimizer):
         opt.add_hook(optimizer_hooks.WeightDecay(1e-3))
         opts.append(opt)
 
-    step_c = tracegrad.compile(train_step(model_c, opts[0]), backend='cuda')
-    step_e = train_step(model_e, opts[1])
+    step_c = tracegrad.compile(training_step(model_c, opts[0]), backend='cuda')
+    step_e = training_step(model_e, opts[1])
     rng = np.random.RandomState(1)
     batches = [(cupy.asarray(rng.randn(5, 2, 6, 6).astype(np.float32)),
                 cupy.asarray(rng.randint(0, 3, 5).astype(np.int32))) for _ in range(10)]
@@ -484,7 +474,7 @@ def test_compiled_step_crosses_to_the_host_once(cupy, optimizer):
     model = L.Classifier(L.Linear(6, 4))
     model.to_device('@cupy:0')
     opt = getattr(optimizers, optimizer)().setup(model)
-    step = tracegrad.compile(train_step(model, opt), backend='cuda')
+    step = tracegrad.compile(training_step(model, opt), backend='cuda')
     x = cupy.asarray(np.random.rand(5, 6).astype(np.float32))
     t = cupy.asarray(np.random.randint(0, 4, 5).astype(np.int32))
     for _ in range(2):

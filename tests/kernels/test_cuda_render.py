@@ -83,20 +83,13 @@ def traced_step_graph(kind: str, optimizer: str = 'Adam') -> Graph:
     import tracegrad
     import tracegrad.links as L
     from tracegrad import optimizers
+    from tracegrad.testing import training_step
 
     MLP, CNN = _models()
     np.random.seed(0)
     model = L.Classifier(MLP() if kind == 'mlp' else CNN())
     opt = getattr(optimizers, optimizer)().setup(model)
-
-    def step(x, t):
-        loss = model(x, t)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-
-    compiled = tracegrad.compile(step, backend='reference')
+    compiled = tracegrad.compile(training_step(model, opt), backend='reference')
     shape = (4, 6) if kind == 'mlp' else (2, 2, 6, 6)
     x = np.random.randn(*shape).astype(np.float32)
     t = np.random.randint(0, 3, shape[0]).astype(np.int32)

@@ -10,6 +10,7 @@ import tracegrad
 import tracegrad.functions as F
 import tracegrad.links as L
 from tracegrad import optimizers
+from tracegrad.testing import training_step
 
 
 class MLP(tracegrad.Chain):
@@ -27,14 +28,7 @@ def test_mlp_sgd_step_kernel_counts():
     np.random.seed(0)
     model = L.Classifier(MLP())
     opt = optimizers.SGD(lr=0.1).setup(model)
-
-    @tracegrad.compile(backend='c')
-    def step(x, t):
-        loss = model(x, t)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
+    step = tracegrad.compile(training_step(model, opt), backend='c')
 
     x = np.random.uniform(-1, 1, (32, 784)).astype(np.float32)
     t = np.random.randint(0, 10, 32).astype(np.int32)

@@ -403,6 +403,7 @@ def _traced_step(kind: str, optimizer: str, hook: bool, monkeypatch):
     import tracegrad.functions as F
     import tracegrad.links as L
     from tracegrad import optimizer_hooks, optimizers
+    from tracegrad.testing import training_step
 
     class MLP(tracegrad.Chain):
         def __init__(self):
@@ -444,20 +445,11 @@ def _traced_step(kind: str, optimizer: str, hook: bool, monkeypatch):
         opt.add_hook(optimizer_hooks.WeightDecay(1e-3))
     twin_model, twin_opt = copy.deepcopy((model, opt))
 
-    def make_step(model, opt):
-        def step(x, t):
-            loss = model(x, t)
-            model.cleargrads()
-            loss.backward()
-            opt.update()
-            return loss
-        return step
-
     shape = (4, 5) if kind == 'mlp' else (2, 1, 6, 6)
     x = np.random.randn(*shape).astype(np.float32)
     t = np.random.randint(0, 3, shape[0]).astype(np.int32)
-    compiled = tracegrad.compile(make_step(model, opt), backend='reference')
-    return compiled, make_step(twin_model, twin_opt), model, twin_model, seen, (x, t)
+    compiled = tracegrad.compile(training_step(model, opt), backend='reference')
+    return compiled, training_step(twin_model, twin_opt), model, twin_model, seen, (x, t)
 
 
 @pytest.mark.parametrize('kind,optimizer,hook', [
