@@ -590,38 +590,39 @@ class CudaProgram:
             elif kind == 'static':
                 fixed[vid] = cupy.asarray(self._constants[vid])
         err = cupy.zeros(1, dtype=cupy.int32)
-        # Where each kernel argument comes from, decided once: a fixed array (the arena, a
-        # constant, the error flag) or the k-th input or output of the call. Kernels take
-        # pointers only, so an alias (a reshape) passes the array it views.
-        # (a donated output is stored as its input: ('input', k))
+        # Where every array a step uses comes from, decided once: a fixed array (the arena,
+        # a constant, the error flag) or the k-th input or output of the call, with the
+        # shape the step needs (a reshape is a view). Kernels take pointers only, so they
+        # need no shape. (A donated output is stored as its input: ('input', k).)
         slot_of = {vid: (1 if kind == 'input' else 2, where)
                    for vid, (kind, where) in self._plan.storage.items()
                    if kind in ('input', 'output')}
+
+        def ref(vid, shaped=True):
+            root = self._plan.root(vid)
+            shape = self._values[vid].shape if shaped else None
+            if root in slot_of:
+                return slot_of[root] + (shape,)
+            a = fixed[root]
+            return 0, (a if shape is None or a.shape == shape else a.reshape(shape)), None
+
         steps = []
         for s in self.schedule:
-            if s[0] != 'kernel':
-                steps.append((None, s))
-                continue
-            slots = []
-            for vid in s[4]:
-                root = self._plan.root(vid)
-                slots.append(slot_of.get(root, (0, fixed.get(root))))
-            if s[5]:
-                slots.append((0, err))
-            steps.append((mod.get_function(s[1]), (s[2], s[3], tuple(slots))))
-        self._loaded = (cupy, steps, arena, fixed, err)
+            if s[0] == 'kernel':
+                slots = tuple(ref(vid, shaped=False) for vid in s[4])
+                if s[5]:
+                    slots += ((0, err, None),)
+                steps.append((mod.get_function(s[1]), s[2], s[3], slots))
+            else:  # ('gemm', a, b, out, transa, transb, beta_from[, alpha, beta])
+                operands = tuple(None if vid is None else ref(vid)
+                                 for vid in (s[1], s[2], s[3], s[6]))
+                steps.append((None,) + operands + tuple(s[4:6]) + tuple(s[7:]))
+        copies = [(k, ref(vid)) for k, vid in self._plan.copies]
+        self._loaded = (cupy, steps, copies, arena, err)
         return self._loaded
 
-    def _array(self, env: dict, vid: int):
-        a = env.get(vid)
-        if a is None:
-            root = self._plan.root(vid)
-            v = self._values[vid]
-            a = env[vid] = env[root].reshape(v.shape)
-        return a
-
     def __call__(self, inputs: list) -> list:
-        cupy, steps, _arena, fixed, err = self._loaded or self._load()
+        cupy, steps, copies, _arena, err = self._loaded or self._load()
         specs = self.graph.inputs
         if len(inputs) != len(specs):
             raise ValueError(f'compiled graph: expected {len(specs)} inputs, got {len(inputs)}')
@@ -639,19 +640,21 @@ class CudaProgram:
         outs = [ins[donated[k]] if k in donated else cupy.empty(v.shape, v.dtype)
                 for k, v in enumerate(self.graph.outputs)]
         sources = (None, ins, outs)
-        env = None
-        for fn, s in steps:
-            if fn is not None:
-                grid, block, slots = s
-                fn(grid, block, tuple(x if kind == 0 else sources[kind][x] for kind, x in slots))
-                continue
-            if env is None:
-                env = self._env(fixed, ins, outs)
-            self._gemm(cupy, env, *s[1:])
-        if self._plan.copies:
-            env = env or self._env(fixed, ins, outs)
-            for k, vid in self._plan.copies:
-                outs[k][...] = self._array(env, vid).reshape(outs[k].shape)
+
+        def array(r):
+            kind, x, shape = r
+            a = x if kind == 0 else sources[kind][x]
+            return a if shape is None or a.shape == shape else a.reshape(shape)
+
+        for step in steps:
+            if step[0] is not None:
+                fn, grid, block, slots = step
+                fn(grid, block, tuple(array(r) for r in slots))
+            else:
+                a, b, out, c = (None if r is None else array(r) for r in step[1:5])
+                self._gemm(cupy, a, b, out, c, *step[5:])
+        for k, r in copies:
+            outs[k][...] = array(r).reshape(outs[k].shape)
         if self._uses_err and self.check_indices:
             step = int(err.get()[0])
             if step:
@@ -661,39 +664,26 @@ class CudaProgram:
                                  f'(step {step} of {len(self.graph.nodes)})')
         return outs
 
-    def _env(self, fixed: dict, ins: list, outs: list) -> dict:
-        """Value id -> array, for the steps that need shapes (GEMMs, output copies)."""
-        env = dict(fixed)
-        for a, v in zip(ins, self.graph.inputs):
-            env[v.id] = a
-        for k in self.donated:
-            env[self.graph.outputs[k].id] = outs[k]
-        for vid, (kind, where) in self._plan.storage.items():
-            if kind == 'output':
-                env[vid] = outs[where]
-        return env
-
-    def _gemm(self, cupy, env, a_id, b_id, out_id, transa, transb, beta_from, alpha=1.0,
-              beta=1.0):
-        a, b, out = self._array(env, a_id), self._array(env, b_id), self._array(env, out_id)
-        if beta_from is not None:
-            c = self._array(env, beta_from)
+    @staticmethod
+    def _gemm(cupy, a, b, out, c, transa, transb, alpha=1.0, beta=1.0):
+        """out = alpha * op(a) @ op(b) (+ beta * c when ``c`` is given)."""
+        if c is not None:
             out[...] = c if beta == 1.0 else c * out.dtype.type(beta)
         if out.size == 0:
             return
         if a.shape[-1] * a.shape[-2] == 0 or b.shape[-1] * b.shape[-2] == 0:
-            if beta_from is None:
+            if c is None:
                 out.fill(0)
             return
         if a.ndim == 2 and b.ndim == 2:
             cupy.cublas.gemm('T' if transa else 'N', 'T' if transb else 'N', a, b, out=out,
-                             alpha=alpha, beta=0.0 if beta_from is None else 1.0)
+                             alpha=alpha, beta=0.0 if c is None else 1.0)
             return
         x = a.swapaxes(-1, -2) if transa else a
         y = b.swapaxes(-1, -2) if transb else b
-        if beta_from is None and alpha == 1.0:
+        if c is None and alpha == 1.0:
             cupy.matmul(x, y, out=out)
-        elif beta_from is None:
+        elif c is None:
             cupy.multiply(cupy.matmul(x, y), out.dtype.type(alpha), out=out)
         else:
             out += cupy.matmul(x, y) * out.dtype.type(alpha) if alpha != 1.0 else \
