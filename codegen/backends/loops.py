@@ -17,6 +17,8 @@ from codegen.ir import Graph, Value
 from codegen.primitives import get_primitive
 
 REDUCTIONS = ('sum', 'max', 'min')
+# read at another index of their one input: no arithmetic, no memory of their own
+REINDEXING = frozenset({'broadcast_to', 'transpose', 'slice', 'reshape'})
 # How a reduction folds value {v} into accumulator {a}; max and min keep a NaN once seen.
 COMBINE = {'sum': '{a} + {v}',
            'max': '(({v}) > ({a}) || ({v}) != ({v})) ? ({v}) : ({a})',
@@ -268,18 +270,9 @@ class FusionBody:
         op = node.op
         if op in ('fill', 'iota'):
             return self._node(node, v, index)
+        if op in REINDEXING:
+            return self.read(node.inputs[0], self.inner_index(node, v, index))
         u = node.inputs[0]
-        if op == 'broadcast_to':
-            return self.read(u, operand_index(u, v.shape, index))
-        if op == 'transpose':
-            inner = [None] * u.ndim
-            for k, axis in enumerate(node.attrs['axes']):
-                inner[axis] = index[k]
-            return self.read(u, tuple(inner))
-        if op == 'slice':
-            return self.read(u, slice_index(node, index))
-        if op == 'reshape':
-            return self.read(u, self.reshape_index(u, v.shape, index))
         if op == 'pad':
             conds, inner = [], []
             for i, (lo, hi), n in zip(index, node.attrs['pad_width'], u.shape):
@@ -308,6 +301,21 @@ class FusionBody:
         raise BuildError(f'the {self.dialect.name} backend cannot read {op} at an index '
                          f'(only reads of inputs, literals, re-indexing, pad and concat)')
 
+    def inner_index(self, node, v: Value, index: tuple) -> tuple:
+        """The index into the input of ``node`` (one of REINDEXING, making ``v``) of the
+        element of ``v`` at ``index``."""
+        u = node.inputs[0]
+        if node.op == 'broadcast_to':
+            return operand_index(u, v.shape, index)
+        if node.op == 'transpose':
+            inner = [None] * u.ndim
+            for k, axis in enumerate(node.attrs['axes']):
+                inner[axis] = index[k]
+            return tuple(inner)
+        if node.op == 'slice':
+            return slice_index(node, index)
+        return self.reshape_index(u, v.shape, index)
+
     def bind(self, dtype: str, expr: str) -> str:
         name = self.fresh()
         self.statements.append(f'const {self.dialect.ctype(dtype)} {name} = {expr};')
@@ -320,19 +328,8 @@ class FusionBody:
             return dialect.literal(node.attrs['value'], v.dtype)
         if op == 'iota':
             return f'(({dialect.ctype(v.dtype)}){index[node.attrs["axis"]]})'
-        if op == 'broadcast_to':
-            u = node.inputs[0]
-            return self.value(u, operand_index(u, v.shape, index))
-        if op == 'transpose':
-            u = node.inputs[0]
-            inner = [None] * u.ndim
-            for k, axis in enumerate(node.attrs['axes']):
-                inner[axis] = index[k]
-            return self.value(u, tuple(inner))
-        if op == 'slice':
-            return self.value(node.inputs[0], slice_index(node, index))
-        if op == 'reshape':
-            return self.value(node.inputs[0], self.reshape_index(node.inputs[0], v.shape, index))
+        if op in REINDEXING:
+            return self.value(node.inputs[0], self.inner_index(node, v, index))
         if op in ('pad', 'concat'):
             # conditional reads: computed as one expression, so that no read happens at an
             # index that is outside its array (codegen.passes.fuse only lets reads in here)
