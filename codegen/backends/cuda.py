@@ -41,6 +41,7 @@ checks of the generated source) work on machines without a GPU.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
 import time
@@ -112,13 +113,6 @@ def _identity(op: str, dtype: str) -> str:
 
 def _grid(n: int, per_block: int) -> int:
     return max(1, min(MAX_GRID, -(-n // per_block)))
-
-
-def _blocks(grid: tuple) -> int:
-    n = 1
-    for g in grid:
-        n *= g
-    return n
 
 
 class _FusionEmitter(loops.FusionBody):
@@ -310,7 +304,7 @@ class _Renderer:
         open_at = None   # index in ``out`` of the batch started last
         for step in self.schedule:
             small = step[0] == 'kernel' and step[3] == (BLOCK,) and \
-                _blocks(step[2]) <= BATCH_MAX_GRID
+                math.prod(step[2]) <= BATCH_MAX_GRID
             if not small:
                 out.append(step)
                 continue
