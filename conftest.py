@@ -19,8 +19,12 @@ if os.environ.get('TRACEGRAD_HOST_CUPY') == '1':  # before anything imports trac
 
 @pytest.fixture(autouse=True)
 def _doctest_namespace(request, doctest_namespace):
-    """Doctests see what Chainer's documentation examples assume, with NumPy seeded to 0."""
+    """Doctests see what Chainer's documentation examples assume, with NumPy seeded to 0,
+    and run in an empty folder of their own (examples write files such as ``my.model``)."""
     import tracegrad
+
+    if isinstance(request.node, pytest.DoctestItem):
+        request.getfixturevalue('monkeypatch').chdir(request.getfixturevalue('tmp_path'))
 
     ns = {'np': numpy, 'numpy': numpy, 'tracegrad': tracegrad, 'chainer': tracegrad,
           'Variable': tracegrad.Variable, 'F': tracegrad.functions,

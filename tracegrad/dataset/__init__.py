@@ -8,6 +8,8 @@ from tracegrad.dataset.convert import (
 )
 from tracegrad.dataset.dataset_mixin import DatasetMixin
 from tracegrad.dataset.download import (
+    cache_or_load_file,
+    cached_download,
     get_dataset_directory,
     get_dataset_root,
     set_dataset_root,
@@ -15,6 +17,7 @@ from tracegrad.dataset.download import (
 from tracegrad.dataset.iterator import Iterator
 
 __all__ = [
-    'Converter', 'DatasetMixin', 'Iterator', 'concat_examples', 'converter',
+    'Converter', 'DatasetMixin', 'Iterator', 'cache_or_load_file', 'cached_download',
+    'concat_examples', 'converter',
     'get_dataset_directory', 'get_dataset_root', 'set_dataset_root', 'to_device',
 ]
