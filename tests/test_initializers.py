@@ -175,3 +175,32 @@ def test_initializers_pickle():
     init = pickle.loads(pickle.dumps(initializers.HeNormal(2.0, fan_option='fan_out')))
     assert init.scale == 2.0 and init.fan_option == 'fan_out'
     assert tracegrad.Initializer is initializers.Initializer
+
+
+def test_upsampling_filter_interpolates_linearly():
+    w = _draw(initializers.UpsamplingDeconvFilter(), (3, 3, 4, 4))
+    tent = np.array([.25, .75, .75, .25])
+    np.testing.assert_allclose(w[1, 1], np.outer(tent, tent))
+    assert not w[0, 1].any() and not w[2, 0].any()  # each channel maps to itself
+    # A deconvolution with it (stride 2, pad 1) doubles a ramp's resolution linearly.
+    from tracegrad import functions as F
+
+    x = np.tile(np.arange(5, dtype=np.float32), (1, 1, 5, 1))
+    y = F.deconvolution_2d(x, w[:1, :1], stride=2, pad=1).array[0, 0]
+    np.testing.assert_allclose(y[4, 1:-1], np.arange(0.25, 4, 0.5), rtol=1e-6)
+
+
+def test_downsampling_filter_averages():
+    w = _draw(initializers.DownsamplingConvFilter(), (2, 1, 3, 3, 3), np.float64)
+    np.testing.assert_allclose(w.sum(axis=(2, 3, 4)), [[1.], [1.]])
+    tent = np.array([.5, 1., .5])
+    np.testing.assert_allclose(w[1, 0], np.einsum('i,j,k', tent, tent, tent) / 8.)
+
+
+def test_sampling_filters_reject_bad_shapes():
+    with pytest.raises(ValueError, match="UpsamplingDeconvFilter: unsupported interpolation 'cubic'"):
+        initializers.UpsamplingDeconvFilter('cubic')
+    with pytest.raises(ValueError, match='DownsamplingConvFilter: the kernel must have equal sides'):
+        _draw(initializers.DownsamplingConvFilter(), (2, 2, 3, 4))
+    with pytest.raises(ValueError, match='map each channel to itself'):
+        _draw(initializers.DownsamplingConvFilter(), (2, 3, 3, 3))

@@ -17,6 +17,7 @@ from tracegrad.initializers.normal import (
     Normal,
 )
 from tracegrad.initializers.orthogonal import Orthogonal
+from tracegrad.initializers.sampling import DownsamplingConvFilter, UpsamplingDeconvFilter
 from tracegrad.initializers.uniform import (
     GlorotUniform,
     HeUniform,
@@ -26,6 +27,7 @@ from tracegrad.initializers.uniform import (
 
 __all__ = [
     'Constant',
+    'DownsamplingConvFilter',
     'GlorotNormal',
     'GlorotUniform',
     'HeNormal',
@@ -39,6 +41,7 @@ __all__ = [
     'One',
     'Orthogonal',
     'Uniform',
+    'UpsamplingDeconvFilter',
     'Zero',
     'generate_array',
     'get_fans',
