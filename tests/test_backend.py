@@ -70,3 +70,29 @@ def test_gpu_device_roundtrip():
     assert x.device == dev
     with pytest.raises(TypeError, match='different devices'):
         x + tracegrad.Variable(np.ones(2, np.float32))
+
+
+def test_chainer_cuda_is_backends_cuda():
+    import tracegrad
+    import tracegrad.cuda
+
+    assert tracegrad.cuda is cuda and tracegrad.cuda.to_cpu is cuda.to_cpu
+
+
+def test_should_use_cudnn_checks_arguments_and_config():
+    import tracegrad
+
+    # tracegrad never calls cuDNN, whatever the configuration says.
+    for setting in ('always', 'auto', 'never'):
+        with tracegrad.using_config('use_cudnn', setting):
+            assert tracegrad.should_use_cudnn('==always') is False
+            assert tracegrad.should_use_cudnn('>=auto', lowest_version=5000) is False
+    with pytest.raises(ValueError, match="should_use_cudnn: invalid level '>=always'"):
+        tracegrad.should_use_cudnn('>=always')
+    with tracegrad.using_config('use_cudnn', True), \
+            pytest.raises(ValueError, match="invalid use_cudnn configuration True"):
+        tracegrad.should_use_cudnn('>=auto')
+    assert tracegrad.should_use_cudnn_tensor_core(np.float16) is False
+    with tracegrad.using_config('use_cudnn_tensor_core', 'sometimes'), \
+            pytest.raises(ValueError, match='invalid use_cudnn_tensor_core configuration'):
+        tracegrad.should_use_cudnn_tensor_core(np.float16)

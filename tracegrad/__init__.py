@@ -11,6 +11,7 @@ from tracegrad import (
     utils,  # noqa: F401
 )
 from tracegrad.backend import get_array_module, get_device  # noqa: F401
+from tracegrad.backends.cuda import should_use_cudnn, should_use_cudnn_tensor_core  # noqa: F401
 from tracegrad.backprop import backward, grad  # noqa: F401
 from tracegrad.configuration import (  # noqa: F401
     config,
@@ -44,6 +45,7 @@ def get_dtype(dtype=None):
 # The model, training and compile layers import the helpers above.
 from tracegrad import (  # noqa: F401
     computational_graph,
+    cuda,
     dataset,
     datasets,
     iterators,

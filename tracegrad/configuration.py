@@ -147,6 +147,7 @@ def _init_defaults() -> None:
     g.keep_graph_on_report = False
     g.use_cudnn = 'auto'
     g.cudnn_deterministic = False
+    g.use_cudnn_tensor_core = 'auto'
     g.autotune = False
     g.lazy_grad_sum = False
     g.in_recomputing = False

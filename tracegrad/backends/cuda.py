@@ -111,3 +111,43 @@ def get_device_from_array(*arrays):
             return a.device
     return DummyDevice
 
+
+
+_CUDNN_LEVELS = {'==always': ('always',), '>=auto': ('always', 'auto')}
+_CONFIG_CHOICES = ('always', 'auto', 'never')
+
+
+def _checked_config(key: str) -> str:
+    from tracegrad.configuration import config
+
+    value = getattr(config, key)
+    if value not in _CONFIG_CHOICES:
+        raise ValueError(f'invalid {key} configuration {value!r}: expected one of '
+                         f'{", ".join(map(repr, _CONFIG_CHOICES))}')
+    return value
+
+
+def should_use_cudnn(level: str, lowest_version: int = 0) -> bool:
+    """Whether a function should call cuDNN, given ``config.use_cudnn`` and ``level``
+    (``'==always'``: only when the config says ``'always'``; ``'>=auto'``: also for
+    ``'auto'``). tracegrad's GPU functions run on CuPy kernels and cuBLAS without cuDNN
+    (``cudnn_enabled`` is False), so the answer is always False; the arguments and the
+    configuration are still checked as Chainer checks them, so code written for Chainer
+    that asks gets a valid answer.
+    """
+    if level not in _CUDNN_LEVELS:
+        raise ValueError(f'should_use_cudnn: invalid level {level!r}; expected '
+                         f'\'==always\' or \'>=auto\'')
+    if lowest_version < 0:
+        raise ValueError(f'should_use_cudnn: lowest_version must be non-negative, got '
+                         f'{lowest_version}')
+    wanted = _checked_config('use_cudnn') in _CUDNN_LEVELS[level]
+    return cudnn_enabled and wanted
+
+
+def should_use_cudnn_tensor_core(dtype) -> bool:
+    """Whether cuDNN should use Tensor Cores for ``dtype`` (``config.use_cudnn_tensor_core``):
+    False, as tracegrad does not call cuDNN (see :func:`should_use_cudnn`)."""
+    _checked_config('use_cudnn_tensor_core')
+    numpy.dtype(dtype)
+    return False
