@@ -93,3 +93,23 @@ def test_train_cnn_compiled_equals_eager(tmp_path):
                                                       ['--compile'])
     np.testing.assert_allclose(compiled.predictor.bn2.avg_var, eager.predictor.bn2.avg_var,
                                rtol=1e-4, atol=1e-6)
+
+
+def test_train_ptb_learns_a_repetitive_corpus(tmp_path, monkeypatch):
+    """Chainer's PTB example (LSTM language model, truncated BPTT, Evaluator with a state
+    reset) on a tiny corpus in PTB's file format: perplexity falls far below the
+    vocabulary size."""
+    root = tmp_path / 'data' / 'ptb'
+    root.mkdir(parents=True)
+    sentence = 'the cat sat on the mat\n'
+    for part, repeats in (('train', 60), ('valid', 5), ('test', 5)):
+        (root / f'ptb.{part}.txt').write_text(sentence * repeats)
+    monkeypatch.setenv('TRACEGRAD_DATASET_ROOT', str(tmp_path / 'data'))
+    trainer, perplexity = load_example('train_ptb').main(
+        ['--test', '--unit', '32', '--batchsize', '4', '--bproplen', '5', '--epoch', '30',
+         '--quiet', '--out', str(tmp_path / 'out'), '--model', str(tmp_path / 'model.npz')])
+    log = trainer.get_extension('LogReport').log
+    assert len(log) == 15 and 'val_perplexity' in log[-1]
+    assert log[0]['perplexity'] > 3  # 6 words, about uniform at first
+    assert perplexity < 2
+    assert (tmp_path / 'model.npz').exists()
