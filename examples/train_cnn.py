@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Train a small convolutional network with batch normalization and dropout on the
-8x8 handwritten digits (tracegrad.datasets.get_digits, no network needed).
+8x8 handwritten digits (tracegrad.datasets.get_digits, no network needed), or on
+CIFAR-10/100 (tracegrad.datasets.get_cifar10, downloaded on first use).
 
 Two 3x3 convolutions (16 and 32 channels) with batch normalization and ReLU,
 a 2x2 max pooling, dropout and a linear classifier. The defaults (5 epochs,
-batch size 32, Adam) reach about 98% validation accuracy.
+batch size 32, Adam) reach about 98% validation accuracy on the digits.
 
     python examples/train_cnn.py --epoch 5 --out result_cnn
     python examples/train_cnn.py --epoch 5 --compile    # each step compiled (C backend)
+    python examples/train_cnn.py --dataset cifar10 --batchsize 64 --compile
 """
 import argparse
 
@@ -27,11 +29,11 @@ class ConvNet(chainer.Chain):
         super().__init__()
         self.dropout = dropout
         with self.init_scope():
-            self.conv1 = L.Convolution2D(1, 16, 3, pad=1, nobias=True)
+            self.conv1 = L.Convolution2D(None, 16, 3, pad=1, nobias=True)
             self.bn1 = L.BatchNormalization(16)
             self.conv2 = L.Convolution2D(16, 32, 3, pad=1, nobias=True)
             self.bn2 = L.BatchNormalization(32)
-            self.fc = L.Linear(32 * 4 * 4, n_out)
+            self.fc = L.Linear(None, n_out)
 
     def forward(self, x):
         h = F.relu(self.bn1(self.conv1(x)))
@@ -43,6 +45,8 @@ class ConvNet(chainer.Chain):
 
 def build_parser():
     parser = argparse.ArgumentParser(description='tracegrad example: a CNN on the digits')
+    parser.add_argument('--dataset', choices=('digits', 'cifar10', 'cifar100'),
+                        default='digits')
     parser.add_argument('--batchsize', '-b', type=int, default=32)
     parser.add_argument("--epoch", "-e", type=int, default=5)
     parser.add_argument('--device', '-d', type=str, default='@numpy')
@@ -63,8 +67,13 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     numpy.random.seed(args.seed)
     device = chainer.get_device(args.device)
-    train, test = chainer.datasets.get_digits(ndim=3)
-    model = L.Classifier(ConvNet())
+    if args.dataset == 'digits':
+        (train, test), n_out = chainer.datasets.get_digits(ndim=3), 10
+    elif args.dataset == 'cifar10':
+        (train, test), n_out = chainer.datasets.get_cifar10(), 10
+    else:
+        (train, test), n_out = chainer.datasets.get_cifar100(), 100
+    model = L.Classifier(ConvNet(n_out))
     model.to_device(device)
     optimizer = chainer.optimizers.Adam().setup(model)
     train_iter = chainer.iterators.SerialIterator(train, args.batchsize)

@@ -95,6 +95,25 @@ def test_train_cnn_compiled_equals_eager(tmp_path):
                                rtol=1e-4, atol=1e-6)
 
 
+def test_train_cnn_on_cifar10_files(tmp_path, monkeypatch):
+    """--dataset cifar10 reads get_cifar10's cache (arrays of 32x32 colour images); the
+    network's input size is inferred from them."""
+    folder = tmp_path / 'data' / 'cifar'
+    folder.mkdir(parents=True)
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 10, 80).astype(np.uint8)
+    images = rng.randint(0, 256, (80, 3, 32, 32)).astype(np.uint8)
+    np.savez(folder / 'cifar-10.npz', train_x=images[:64].reshape(64, -1),
+             train_y=labels[:64], test_x=images[64:].reshape(16, -1), test_y=labels[64:])
+    monkeypatch.setenv('TRACEGRAD_DATASET_ROOT', str(tmp_path / 'data'))
+    trainer, model = load_example('train_cnn').main(
+        ['--dataset', 'cifar10', '--epoch', '1', '--batchsize', '16', '--quiet',
+         '--out', str(tmp_path / 'out')])
+    assert model.predictor.conv1.W.shape == (16, 3, 3, 3)
+    assert model.predictor.fc.W.shape == (10, 32 * 16 * 16)
+    assert trainer.updater.iteration == 4
+
+
 def test_train_ptb_learns_a_repetitive_corpus(tmp_path, monkeypatch):
     """Chainer's PTB example (LSTM language model, truncated BPTT, Evaluator with a state
     reset) on a tiny corpus in PTB's file format: perplexity falls far below the
