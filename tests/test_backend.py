@@ -96,3 +96,16 @@ def test_should_use_cudnn_checks_arguments_and_config():
     with tracegrad.using_config('use_cudnn_tensor_core', 'sometimes'), \
             pytest.raises(ValueError, match='invalid use_cudnn_tensor_core configuration'):
         tracegrad.should_use_cudnn_tensor_core(np.float16)
+
+
+def test_array_types_and_debug_mode():
+    import tracegrad as chainer
+
+    assert isinstance(np.zeros(1), chainer.get_array_types())
+    assert not isinstance([1.], chainer.get_array_types())
+    assert chainer.get_cpu_array_types() == (np.ndarray,)
+    assert chainer.is_arrays_compatible([np.zeros(1), None, np.ones(2)])
+    assert not chainer.is_debug()
+    with chainer.DebugMode(True):
+        assert chainer.is_debug()
+    assert not chainer.is_debug()

@@ -4,13 +4,13 @@
 """
 from tracegrad import (
     _native,  # noqa: F401  (the C hot path, when it is built)
-    backend,  # noqa: F401
+    backend,
     backends,  # noqa: F401
     functions,  # noqa: F401
     initializers,  # noqa: F401
     utils,  # noqa: F401
 )
-from tracegrad.backend import get_array_module, get_device  # noqa: F401
+from tracegrad.backend import get_array_module, get_device, is_arrays_compatible  # noqa: F401
 from tracegrad.backends.cuda import should_use_cudnn, should_use_cudnn_tensor_core  # noqa: F401
 from tracegrad.backprop import backward, grad  # noqa: F401
 from tracegrad.configuration import (  # noqa: F401
@@ -33,6 +33,38 @@ def is_debug() -> bool:
 
 def set_debug(debug: bool) -> None:
     global_config.debug = debug
+
+
+def get_array_types() -> tuple:
+    """The array types tracegrad computes with: NumPy's ndarray, and CuPy's when a GPU is
+    at hand (``isinstance(x, chainer.get_array_types())`` tells an array from the rest)."""
+    return backend.DEVICE_ARRAY_TYPES
+
+
+def get_cpu_array_types() -> tuple:
+    """The array types that live in host memory: NumPy's ndarray."""
+    import numpy
+
+    return (numpy.ndarray,)
+
+
+class DebugMode:
+    """``with DebugMode(True):`` turns ``config.debug`` on inside the block and back
+    after it (Chainer's older spelling of ``using_config('debug', True)``)."""
+
+    def __init__(self, debug: bool):
+        self._using = using_config('debug', debug)
+
+    def __enter__(self):
+        self._using.__enter__()
+
+    def __exit__(self, *exc):
+        self._using.__exit__(*exc)
+
+
+# Chainer warns when experimental features are used; tracegrad has none that warn, and
+# keeps the flag so programs that clear it run unchanged.
+disable_experimental_feature_warning = False
 
 
 def get_dtype(dtype=None):

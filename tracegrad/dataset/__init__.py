@@ -15,9 +15,10 @@ from tracegrad.dataset.download import (
     set_dataset_root,
 )
 from tracegrad.dataset.iterator import Iterator
+from tracegrad.dataset.tabular import TabularDataset
 
 __all__ = [
-    'Converter', 'DatasetMixin', 'Iterator', 'cache_or_load_file', 'cached_download',
+    'Converter', 'DatasetMixin', 'Iterator', 'TabularDataset', 'cache_or_load_file', 'cached_download',
     'concat_examples', 'converter',
     'get_dataset_directory', 'get_dataset_root', 'set_dataset_root', 'to_device',
 ]
