@@ -3,6 +3,7 @@ from tracegrad.functions.math import average as _average
 from tracegrad.functions.math import bias as _bias
 from tracegrad.functions.math import clip as _clip
 from tracegrad.functions.math import cumsum as _cumsum
+from tracegrad.functions.math import einsum as _einsum
 from tracegrad.functions.math import exponential as _exponential
 from tracegrad.functions.math import identity as _identity
 from tracegrad.functions.math import logsumexp as _logsumexp
@@ -20,6 +21,7 @@ from tracegrad.functions.math.basic_math import absolute, install_variable_arith
 from tracegrad.functions.math.bias import *
 from tracegrad.functions.math.clip import *
 from tracegrad.functions.math.cumsum import *
+from tracegrad.functions.math.einsum import *
 from tracegrad.functions.math.exponential import *
 from tracegrad.functions.math.identity import *
 from tracegrad.functions.math.logsumexp import *
@@ -39,3 +41,4 @@ __all__ = ['absolute']
 for _m in (_average, _bias, _clip, _cumsum, _exponential, _identity, _logsumexp, _matmul,
            _maximum, _minmax, _prod, _rounding, _sqrt, _square, _sum, _trigonometric):
     __all__ += _m.__all__
+__all__ += _einsum.__all__
