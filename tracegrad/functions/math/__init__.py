@@ -8,7 +8,9 @@ from tracegrad.functions.math import cumprod as _cumprod
 from tracegrad.functions.math import cumsum as _cumsum
 from tracegrad.functions.math import einsum as _einsum
 from tracegrad.functions.math import exponential as _exponential
+from tracegrad.functions.math import fft as _fft
 from tracegrad.functions.math import identity as _identity
+from tracegrad.functions.math import linalg as _linalg
 from tracegrad.functions.math import linear_interpolate as _linear_interpolate
 from tracegrad.functions.math import logsumexp as _logsumexp
 from tracegrad.functions.math import matmul as _matmul
@@ -30,7 +32,9 @@ from tracegrad.functions.math.cumprod import *
 from tracegrad.functions.math.cumsum import *
 from tracegrad.functions.math.einsum import *
 from tracegrad.functions.math.exponential import *
+from tracegrad.functions.math.fft import *
 from tracegrad.functions.math.identity import *
+from tracegrad.functions.math.linalg import *
 from tracegrad.functions.math.linear_interpolate import *
 from tracegrad.functions.math.logsumexp import *
 from tracegrad.functions.math.matmul import *
@@ -54,3 +58,5 @@ __all__ += _add.__all__
 __all__ += _batch_l2_norm_squared.__all__
 __all__ += _cumprod.__all__
 __all__ += _linear_interpolate.__all__
+__all__ += _fft.__all__
+__all__ += _linalg.__all__
