@@ -69,3 +69,26 @@ def test_tensor_math_training_matches_eager(dtype, backend_name):
     assert not np.allclose(model.predictor.T.array, t_before)  # the head's weights trained
     stats = step_c.statistics()
     assert stats['eager_calls'] == 0 and stats['traces'] <= 2
+
+
+def test_add_and_linear_interpolate_compile(backend_name):
+    rng = np.random.RandomState(0)
+    p, x, y = (rng.rand(3, 5) for _ in range(3))
+
+    def f(p, x, y):
+        return F.sum(F.add(F.linear_interpolate(p, x, y), x, y) ** 2)
+
+    compiled = tracegrad.compile(f, backend=backend_name)
+    for _ in range(2):
+        np.testing.assert_allclose(compiled(p, x, y).array, f(p, x, y).array,
+                                   **tolerances(np.float64))
+    assert compiled.statistics()['eager_calls'] == 0
+
+
+def test_cumprod_is_eager_only():
+    @tracegrad.compile(backend='reference')
+    def f(x):
+        return F.sum(F.cumprod(x, axis=1))
+
+    with pytest.raises(tracegrad.CompileError, match='numpy.cumprod has no IR primitive'):
+        f(np.ones((2, 3), np.float32))
