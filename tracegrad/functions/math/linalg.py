@@ -16,24 +16,30 @@ from tracegrad.variable import Variable
 __all__ = ['batch_det', 'batch_inv', 'cholesky', 'det', 'inv']
 
 
-def _check_square(in_types, ndim: int) -> None:
-    type_check._argname(in_types, ('a',))
-    a, = in_types
-    type_check.expect(a.dtype.kind == 'f', a.ndim == ndim, a.shape[-1] == a.shape[-2])
+class _OnSquareMatrices(FunctionNode):
+    """A function of one square matrix (``ndim == 2``) or of a batch of them (``ndim == 3``),
+    labelled ``name`` or ``batch_<name>`` after its public function."""
 
+    name = ''
 
-class Inv(FunctionNode):
-    """The inverse of a square matrix (``ndim == 2``) or of each of a batch (``ndim == 3``)."""
-
-    def __init__(self, ndim: int):
+    def __init__(self, ndim: int = 2):
         self.ndim = ndim
 
     @property
     def label(self) -> str:
-        return 'batch_inv' if self.ndim == 3 else 'inv'
+        return f'batch_{self.name}' if self.ndim == 3 else self.name
 
     def check_type_forward(self, in_types):
-        _check_square(in_types, self.ndim)
+        type_check._argname(in_types, ('a',))
+        a, = in_types
+        type_check.expect(a.dtype.kind == 'f', a.ndim == self.ndim,
+                          a.shape[-1] == a.shape[-2])
+
+
+class Inv(_OnSquareMatrices):
+    """The inverse of a square matrix, or of each of a batch."""
+
+    name = 'inv'
 
     def forward(self, inputs):
         self.retain_outputs((0,))
@@ -54,19 +60,10 @@ class Inv(FunctionNode):
         return -matmul(matmul(y, gy, transa=True), y, transb=True),
 
 
-class Det(FunctionNode):
-    """The determinant of a square matrix (``ndim == 2``) or of each of a batch
-    (``ndim == 3``)."""
+class Det(_OnSquareMatrices):
+    """The determinant of a square matrix, or of each of a batch."""
 
-    def __init__(self, ndim: int):
-        self.ndim = ndim
-
-    @property
-    def label(self) -> str:
-        return 'batch_det' if self.ndim == 3 else 'det'
-
-    def check_type_forward(self, in_types):
-        _check_square(in_types, self.ndim)
+    name = 'det'
 
     def forward(self, inputs):
         self.retain_inputs((0,))
@@ -88,15 +85,10 @@ class Det(FunctionNode):
         return scale * Inv(self.ndim).apply((swapaxes(a, -1, -2),))[0],
 
 
-class Cholesky(FunctionNode):
+class Cholesky(_OnSquareMatrices):
     """The lower-triangular ``L`` with ``L L^T = a``, for a symmetric positive-definite ``a``."""
 
-    @property
-    def label(self) -> str:
-        return 'cholesky'
-
-    def check_type_forward(self, in_types):
-        _check_square(in_types, 2)
+    name = 'cholesky'
 
     def forward(self, inputs):
         self.retain_outputs((0,))
