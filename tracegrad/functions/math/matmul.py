@@ -1,12 +1,17 @@
-"""Matrix products: ``matmul`` (stacks of matrices broadcast like NumPy's ``matmul``)."""
+"""Matrix products: ``matmul`` (stacks of matrices broadcast like NumPy's ``matmul``) and
+the deprecated ``batch_matmul`` (a batch of matrices, or of column vectors)."""
 from __future__ import annotations
+
+import warnings
+
+import numpy
 
 from tracegrad.backend import get_array_module
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
-__all__ = ['matmul']
+__all__ = ['batch_matmul', 'matmul']
 
 
 def _t(a):
@@ -103,3 +108,81 @@ def matmul(a, b, transa: bool = False, transb: bool = False) -> Variable:
     y = MatMul(transa, transb).apply((a, b))[0]
     drop = ((-2,) if a_vec else ()) + ((-1,) if b_vec else ())
     return _sum(y, axis=drop)
+
+
+def _as_batch_of_matrices(shape: tuple) -> tuple:
+    """A (B, N) batch is B column vectors: (B, N, 1)."""
+    return tuple(shape) + (1,) if len(shape) == 2 else tuple(shape)
+
+
+class BatchMatMul(FunctionNode):
+    """``op(a[i]) @ op(b[i])`` for each i of a float32 batch; 2-D inputs are column vectors."""
+
+    def __init__(self, transa: bool = False, transb: bool = False):
+        self.transa = bool(transa)
+        self.transb = bool(transb)
+
+    def check_type_forward(self, in_types):
+        type_check._argname(in_types, ('a', 'b'))
+        a, b = in_types
+        type_check.expect(a.dtype == numpy.float32, b.dtype == numpy.float32,
+                          a.ndim >= 2, a.ndim <= 3, b.ndim >= 2, b.ndim <= 3,
+                          a.shape[0] == b.shape[0])
+        a_shape = _as_batch_of_matrices(a.shape.eval())
+        b_shape = _as_batch_of_matrices(b.shape.eval())
+        a_inner = a_shape[1] if self.transa else a_shape[2]
+        b_inner = b_shape[2] if self.transb else b_shape[1]
+        if a_inner != b_inner:
+            raise type_check.InvalidType(
+                'the inner sizes of op(a) and op(b) to match',
+                f'a.shape={a_shape[1:]} (as matrices, transa={self.transa}), '
+                f'b.shape={b_shape[1:]} (transb={self.transb})')
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        a, b = inputs
+        xp = get_array_module(a)
+        a = a.reshape(_as_batch_of_matrices(a.shape))
+        b = b.reshape(_as_batch_of_matrices(b.shape))
+        return xp.matmul(_t(a) if self.transa else a, _t(b) if self.transb else b),
+
+    def backward(self, indexes, grad_outputs):
+        from tracegrad.functions.array.reshape import reshape
+
+        a, b = self.get_retained_inputs()
+        gy, = grad_outputs
+        a3 = reshape(a, _as_batch_of_matrices(a.shape))
+        b3 = reshape(b, _as_batch_of_matrices(b.shape))
+        ta, tb = self.transa, self.transb
+        ret = []
+        if 0 in indexes:
+            ga = MatMul(tb, True).apply((b3, gy))[0] if ta else \
+                MatMul(False, not tb).apply((gy, b3))[0]
+            ret.append(reshape(ga, a.shape))
+        if 1 in indexes:
+            gb = MatMul(True, ta).apply((gy, a3))[0] if tb else \
+                MatMul(not ta, False).apply((a3, gy))[0]
+            ret.append(reshape(gb, b.shape))
+        return tuple(ret)
+
+
+def batch_matmul(a, b, transa: bool = False, transb: bool = False) -> Variable:
+    """Matrix products of two batches of matrices, one product per batch element.
+
+    .. deprecated:: Chainer v3
+       Use :func:`matmul`, which broadcasts stacks of matrices. This function
+       warns with a ``DeprecationWarning``, as Chainer's does.
+
+    Args:
+        a (Variable or array): float32, of shape ``(B, M, N)`` (B matrices) or
+            ``(B, N)`` (B column vectors of length N).
+        b (Variable or array): float32, read as ``a`` is.
+        transa (bool): transpose each matrix of ``a`` first.
+        transb (bool): transpose each matrix of ``b`` first.
+
+    Returns:
+        ~tracegrad.Variable: the ``B`` products, a 3-D array.
+    """
+    warnings.warn('batch_matmul is deprecated. Use matmul instead.', DeprecationWarning,
+                  stacklevel=2)
+    return BatchMatMul(transa, transb).apply((a, b))[0]
