@@ -10,6 +10,7 @@ along them, sized by ``out_shape``), so the gradient of an einsum is again an ei
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 from tracegrad.backend import get_array_module
@@ -22,13 +23,6 @@ __all__ = ['einsum', 'tensordot']
 # The subscript letters, in the order that integer sublist labels 0, 1, ... name them.
 _LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 _ELLIPSIS = '@'  # stands for '...' while parsing (one character)
-
-
-def _prod(sizes) -> int:
-    n = 1
-    for s in sizes:
-        n *= s
-    return n
 
 
 def _take_diagonals(xp, x, sub: str):
@@ -62,8 +56,8 @@ def _contract_pair(xp, a, sa: str, b, sb: str, keep, sizes):
     free_a = [c for c in sa if c not in sb]
     free_b = [c for c in sb if c not in sa]
     bsz = tuple(sizes[c] for c in batch)
-    m, k, n = (_prod(sizes[c] for c in free_a), _prod(sizes[c] for c in inner),
-               _prod(sizes[c] for c in free_b))
+    m, k, n = (math.prod(sizes[c] for c in free_a), math.prod(sizes[c] for c in inner),
+               math.prod(sizes[c] for c in free_b))
     a = xp.transpose(a, [sa.index(c) for c in batch + free_a + inner]).reshape(bsz + (m, k))
     b = xp.transpose(b, [sb.index(c) for c in batch + inner + free_b]).reshape(bsz + (k, n))
     y = xp.matmul(a, b)
