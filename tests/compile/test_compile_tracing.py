@@ -282,3 +282,43 @@ def test_hyperparameter_set_to_a_constant_inside_the_step(backend_name):
     opt.lr = 0.1
     compiled(x, t)
     assert opt.lr == 0.05
+
+
+class ArrayTimesParameter(tracegrad.Link):
+    """``array op Variable`` with the array on the left, as distributions' sampling
+    (``noise * scale``) writes it."""
+
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.w = tracegrad.Parameter(np.array([0.5, -1.0, 2.0], np.float32))
+
+    def forward(self, x):
+        xp = tracegrad.backend.get_array_module(self.w)
+        two = xp.full(self.w.shape, 2.0, dtype=np.float32)
+        h = (two * self.w) + (two - self.w) + (two / (self.w + 3.0)) + (two ** self.w)
+        return F.sum(h * x)
+
+
+def test_array_op_variable_keeps_the_gradient():
+    """Tracing (any backend) must send the gradient to the Variable."""
+    model, eager = twin(ArrayTimesParameter(), ArrayTimesParameter())
+
+    def make_step(link):
+        opt = optimizers.SGD(lr=0.1).setup(link)
+
+        def step(x):
+            loss = link(x)
+            link.cleargrads()
+            loss.backward()
+            opt.update()
+        return step
+
+    compiled = tracegrad.compile(make_step(model), backend='reference')
+    eager_step = make_step(eager)
+    x = np.array([1., 2., 3.], np.float32)
+    for _ in range(2):
+        compiled(x)
+        eager_step(x)
+    assert not np.allclose(eager.w.array, [0.5, -1.0, 2.0])  # the gradient moved it
+    np.testing.assert_allclose(model.w.array, eager.w.array, **tolerances(np.float32))

@@ -464,6 +464,19 @@ def _scatter_basic(shape: tuple, key: tuple, upd: TracerArray) -> TracerArray:
     return pad(out, pad_width)
 
 
+def _defers_to_variables(operator):
+    """A binary operator that returns NotImplemented for a Variable operand, so Python
+    calls the Variable's reflected operator."""
+    @functools.wraps(operator)
+    def method(self, other):
+        from tracegrad.variable import Variable
+
+        if isinstance(other, Variable):
+            return NotImplemented
+        return operator(self, other)
+    return method
+
+
 class TracerArray:
     """A traced array: shape and dtype are real, values are symbolic."""
 
@@ -561,16 +574,25 @@ class TracerArray:
                    'build the array functionally')
 
     # -- operators --
+    # ``array + variable`` is a Variable in eager code (NumPy defers to the Variable's
+    # reflected operator, as its __array_priority__ asks): traced arrays defer too, or the
+    # gradient to the Variable would be lost.
+    @_defers_to_variables
     def __add__(self, o): return binary('add', self, o)
     def __radd__(self, o): return binary('add', o, self)
+    @_defers_to_variables
     def __sub__(self, o): return binary('sub', self, o)
     def __rsub__(self, o): return binary('sub', o, self)
+    @_defers_to_variables
     def __mul__(self, o): return binary('mul', self, o)
     def __rmul__(self, o): return binary('mul', o, self)
+    @_defers_to_variables
     def __truediv__(self, o): return binary('div', self, o)
     def __rtruediv__(self, o): return binary('div', o, self)
+    @_defers_to_variables
     def __pow__(self, o): return binary('pow', self, o)
     def __rpow__(self, o): return binary('pow', o, self)
+    @_defers_to_variables
     def __matmul__(self, o): return matmul(self, o)
     def __rmatmul__(self, o): return matmul(o, self)
     def __neg__(self): return unary('neg', self)
@@ -588,6 +610,7 @@ class TracerArray:
     def __invert__(self): return unary('logical_not', self)
     __hash__ = object.__hash__
 
+    @_defers_to_variables
     def __floordiv__(self, o):
         return unary('floor', binary('div', self, o))
 
