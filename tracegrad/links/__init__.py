@@ -13,6 +13,16 @@ from tracegrad.links.layer_normalization import (
 )
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
+from tracegrad.links.n_step_rnn import (
+    NStepBiGRU,
+    NStepBiLSTM,
+    NStepBiRNNReLU,
+    NStepBiRNNTanh,
+    NStepGRU,
+    NStepLSTM,
+    NStepRNNReLU,
+    NStepRNNTanh,
+)
 
 __all__ = [
     'GRU',
@@ -28,6 +38,14 @@ __all__ = [
     'LayerNormalization',
     'Linear',
     'Maxout',
+    'NStepBiGRU',
+    'NStepBiLSTM',
+    'NStepBiRNNReLU',
+    'NStepBiRNNTanh',
+    'NStepGRU',
+    'NStepLSTM',
+    'NStepRNNReLU',
+    'NStepRNNTanh',
     'PReLU',
     'Scale',
     'StatefulGRU',
