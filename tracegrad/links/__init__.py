@@ -13,6 +13,7 @@ from tracegrad.links.layer_normalization import (
 )
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
+from tracegrad.links.mgu import StatefulMGU, StatelessMGU
 from tracegrad.links.n_step_rnn import (
     NStepBiGRU,
     NStepBiLSTM,
@@ -23,12 +24,15 @@ from tracegrad.links.n_step_rnn import (
     NStepRNNReLU,
     NStepRNNTanh,
 )
+from tracegrad.links.peephole import StatefulPeepholeLSTM
+from tracegrad.links.tree_lstm import ChildSumTreeLSTM, NaryTreeLSTM
 
 __all__ = [
     'GRU',
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'ChildSumTreeLSTM',
     'Classifier',
     'Convolution2D',
     'Deconvolution2D',
@@ -46,9 +50,13 @@ __all__ = [
     'NStepLSTM',
     'NStepRNNReLU',
     'NStepRNNTanh',
+    'NaryTreeLSTM',
     'PReLU',
     'Scale',
     'StatefulGRU',
+    'StatefulMGU',
+    'StatefulPeepholeLSTM',
     'StatelessGRU',
     'StatelessLSTM',
+    'StatelessMGU',
 ]
