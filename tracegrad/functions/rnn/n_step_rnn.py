@@ -119,28 +119,41 @@ def _check_args(name: str, kind: CellKind, n_layers, dropout_ratio, hx, cx, ws, 
                                  f'{x0.dtype}; got {b.shape} {b.dtype}')
 
 
+def _cut_rows(state, sizes: list) -> list:
+    """``state`` cut along the batch axis into consecutive pieces of ``sizes`` rows."""
+    if len(sizes) == 1:
+        return [state]
+    return list(split_axis(state, list(itertools.accumulate(sizes[:-1])), axis=0))
+
+
 def _run_direction(kind: CellKind, steps: list, batches: list, h0, c0, W_h, b_h):
     """Walk ``steps`` (with ``batches`` rows each) from the initial states ``h0``, ``c0``.
 
     Returns the final ``h`` and ``c`` (all rows, each at its sequence's last step) and
     the list of per-step outputs.
     """
+    # The rows of h0 (c0) that join each time the batch grows, cut in one node.
+    joins = []
+    for batch in batches:
+        if batch > sum(joins):
+            joins.append(batch - sum(joins))
+    h_joining = iter(_cut_rows(h0, joins))
+    c_joining = iter(_cut_rows(c0, joins)) if c0 is not None else None
     h = c = None
     active = 0
     finished = []  # (h, c) of rows that left the batch, highest rows last
     outputs = []
     for x_t, batch in zip(steps, batches):
         if batch < active:
-            finished.append((h[batch:], None if c is None else c[batch:]))
-            h = h[:batch]
-            c = None if c is None else c[:batch]
+            h, h_done = split_axis(h, [batch], axis=0)
+            c_done = None
+            if c is not None:
+                c, c_done = split_axis(c, [batch], axis=0)
+            finished.append((h_done, c_done))
         elif batch > active:
-            whole = active == 0 and batch == h0.shape[0]
-            h_new = h0 if whole else h0[active:batch]
-            h = h_new if h is None else concat([h, h_new], axis=0)
-            if c0 is not None:
-                c_new = c0 if whole else c0[active:batch]
-                c = c_new if c is None else concat([c, c_new], axis=0)
+            h = next(h_joining) if h is None else concat([h, next(h_joining)], axis=0)
+            if c_joining is not None:
+                c = next(c_joining) if c is None else concat([c, next(c_joining)], axis=0)
         h, c = kind.step(x_t, h, c, W_h, b_h)
         outputs.append(h)
         active = batch
