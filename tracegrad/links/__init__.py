@@ -13,12 +13,26 @@ from tracegrad.links.layer_normalization import (
 )
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
+from tracegrad.links.mgu import StatefulMGU, StatelessMGU
+from tracegrad.links.n_step_rnn import (
+    NStepBiGRU,
+    NStepBiLSTM,
+    NStepBiRNNReLU,
+    NStepBiRNNTanh,
+    NStepGRU,
+    NStepLSTM,
+    NStepRNNReLU,
+    NStepRNNTanh,
+)
+from tracegrad.links.peephole import StatefulPeepholeLSTM
+from tracegrad.links.tree_lstm import ChildSumTreeLSTM, NaryTreeLSTM
 
 __all__ = [
     'GRU',
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'ChildSumTreeLSTM',
     'Classifier',
     'Convolution2D',
     'Deconvolution2D',
@@ -28,9 +42,21 @@ __all__ = [
     'LayerNormalization',
     'Linear',
     'Maxout',
+    'NStepBiGRU',
+    'NStepBiLSTM',
+    'NStepBiRNNReLU',
+    'NStepBiRNNTanh',
+    'NStepGRU',
+    'NStepLSTM',
+    'NStepRNNReLU',
+    'NStepRNNTanh',
+    'NaryTreeLSTM',
     'PReLU',
     'Scale',
     'StatefulGRU',
+    'StatefulMGU',
+    'StatefulPeepholeLSTM',
     'StatelessGRU',
     'StatelessLSTM',
+    'StatelessMGU',
 ]
