@@ -2,6 +2,7 @@
 from tracegrad.links.activation import Maxout, PReLU
 from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.bias import Bias, Scale
+from tracegrad.links.black_out import BlackOut
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
 from tracegrad.links.embed_id import EmbedID
@@ -13,12 +14,14 @@ from tracegrad.links.layer_normalization import (
 )
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
+from tracegrad.links.negative_sampling import NegativeSampling
 
 __all__ = [
     'GRU',
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'BlackOut',
     'Classifier',
     'Convolution2D',
     'Deconvolution2D',
@@ -28,6 +31,7 @@ __all__ = [
     'LayerNormalization',
     'Linear',
     'Maxout',
+    'NegativeSampling',
     'PReLU',
     'Scale',
     'StatefulGRU',

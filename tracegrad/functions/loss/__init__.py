@@ -1,7 +1,9 @@
 """Loss functions."""
 from tracegrad.functions.loss.absolute_error import absolute_error, mean_absolute_error
+from tracegrad.functions.loss.black_out import black_out
 from tracegrad.functions.loss.hinge import hinge
 from tracegrad.functions.loss.huber_loss import huber_loss
+from tracegrad.functions.loss.negative_sampling import negative_sampling
 from tracegrad.functions.loss.sigmoid_cross_entropy import sigmoid_cross_entropy
 from tracegrad.functions.loss.softmax_cross_entropy import softmax_cross_entropy
 from tracegrad.functions.loss.squared_error import (
@@ -14,12 +16,14 @@ from tracegrad.functions.loss.vae import bernoulli_nll, gaussian_kl_divergence, 
 __all__ = [
     'absolute_error',
     'bernoulli_nll',
+    'black_out',
     'gaussian_kl_divergence',
     'gaussian_nll',
     'hinge',
     'huber_loss',
     'mean_absolute_error',
     'mean_squared_error',
+    'negative_sampling',
     'sigmoid_cross_entropy',
     'softmax_cross_entropy',
     'squared_difference',
