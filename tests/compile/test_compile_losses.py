@@ -4,6 +4,7 @@ import pytest
 from compile_helpers import tolerances, twin
 
 import tracegrad
+import tracegrad.functions as F
 import tracegrad.links as L
 from tracegrad import optimizers
 
@@ -23,8 +24,8 @@ class SkipGram(tracegrad.Chain):
 
 
 def _step(model, opt):
-    def step(x, t):
-        loss = model(x, t)
+    def step(*args):
+        loss = model(*args)
         model.cleargrads()
         loss.backward()
         opt.update()
@@ -70,3 +71,35 @@ def test_negative_sampling_training_matches_eager(dtype, backend_name):
     t = np.zeros(4, np.int32)
     assert len({float(step_c(x, t).array) for _ in range(3)}) > 1
 
+
+
+class Siamese(tracegrad.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.l = L.Linear(4, 3)
+
+    def forward(self, x0, x1, y):
+        h0, h1 = self.l(x0), self.l(x1)
+        return (F.contrastive(h0, h1, y, margin=1.5) + F.triplet(h0, h1, -h0)
+                + 0.1 * F.decov(h0) + 0.1 * F.cross_covariance(h0, h1))
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_metric_losses_training_matches_eager(dtype, backend_name):
+    np.random.seed(0)
+    with tracegrad.using_config('dtype', np.dtype(dtype)):
+        model = Siamese()
+    opt = optimizers.MomentumSGD(lr=0.05).setup(model)
+    model_e, opt_e = twin(model, opt)
+    step_c = tracegrad.compile(_step(model, opt), backend=backend_name)
+    step_e = _step(model_e, opt_e)
+    rng = np.random.RandomState(5)
+    tol = tolerances(dtype)
+    for _ in range(STEPS):
+        x0, x1 = (rng.randn(5, 4).astype(dtype) for _ in range(2))
+        y = rng.randint(0, 2, 5).astype(np.int32)
+        loss_c, loss_e = step_c(x0, x1, y), step_e(x0, x1, y)
+        np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
+        _assert_same_params(model, model_e, tol)
+    assert step_c.statistics()['eager_calls'] == 0

@@ -1,6 +1,9 @@
 """Loss functions."""
 from tracegrad.functions.loss.absolute_error import absolute_error, mean_absolute_error
 from tracegrad.functions.loss.black_out import black_out
+from tracegrad.functions.loss.contrastive import contrastive
+from tracegrad.functions.loss.cross_covariance import cross_covariance
+from tracegrad.functions.loss.decov import decov
 from tracegrad.functions.loss.hinge import hinge
 from tracegrad.functions.loss.huber_loss import huber_loss
 from tracegrad.functions.loss.negative_sampling import negative_sampling
@@ -11,12 +14,16 @@ from tracegrad.functions.loss.squared_error import (
     squared_difference,
     squared_error,
 )
+from tracegrad.functions.loss.triplet import triplet
 from tracegrad.functions.loss.vae import bernoulli_nll, gaussian_kl_divergence, gaussian_nll
 
 __all__ = [
     'absolute_error',
     'bernoulli_nll',
     'black_out',
+    'contrastive',
+    'cross_covariance',
+    'decov',
     'gaussian_kl_divergence',
     'gaussian_nll',
     'hinge',
@@ -28,4 +35,5 @@ __all__ = [
     'softmax_cross_entropy',
     'squared_difference',
     'squared_error',
+    'triplet',
 ]
