@@ -103,3 +103,34 @@ def test_metric_losses_training_matches_eager(dtype, backend_name):
         np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
         _assert_same_params(model, model_e, tol)
     assert step_c.statistics()['eager_calls'] == 0
+
+
+class Tagger(tracegrad.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.l = L.Linear(4, 3)
+            self.crf = L.CRF1d(3)
+
+    def forward(self, x0, x1, x2, y0, y1, y2):  # time steps of batches 3, 2, 2
+        return self.crf([self.l(x) for x in (x0, x1, x2)], [y0, y1, y2])
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_crf1d_training_matches_eager(dtype, backend_name):
+    np.random.seed(0)
+    with tracegrad.using_config('dtype', np.dtype(dtype)):
+        model = Tagger()
+    opt = optimizers.SGD(lr=0.1).setup(model)
+    model_e, opt_e = twin(model, opt)
+    step_c = tracegrad.compile(_step(model, opt), backend=backend_name)
+    step_e = _step(model_e, opt_e)
+    rng = np.random.RandomState(6)
+    tol = tolerances(dtype)
+    for _ in range(STEPS):
+        xs = [rng.randn(n, 4).astype(dtype) for n in (3, 2, 2)]
+        ys = [rng.randint(0, 3, n).astype(np.int32) for n in (3, 2, 2)]
+        loss_c, loss_e = step_c(*xs, *ys), step_e(*xs, *ys)
+        np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
+        _assert_same_params(model, model_e, tol)
+    assert step_c.statistics()['eager_calls'] == 0

@@ -5,6 +5,7 @@ from tracegrad.links.bias import Bias, Scale
 from tracegrad.links.black_out import BlackOut
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
+from tracegrad.links.crf1d import CRF1d
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.highway import Highway
@@ -22,6 +23,7 @@ __all__ = [
     'BatchNormalization',
     'Bias',
     'BlackOut',
+    'CRF1d',
     'Classifier',
     'Convolution2D',
     'Deconvolution2D',

@@ -2,6 +2,7 @@
 from tracegrad.functions.loss.absolute_error import absolute_error, mean_absolute_error
 from tracegrad.functions.loss.black_out import black_out
 from tracegrad.functions.loss.contrastive import contrastive
+from tracegrad.functions.loss.crf1d import argmax_crf1d, crf1d
 from tracegrad.functions.loss.cross_covariance import cross_covariance
 from tracegrad.functions.loss.decov import decov
 from tracegrad.functions.loss.hinge import hinge
@@ -19,9 +20,11 @@ from tracegrad.functions.loss.vae import bernoulli_nll, gaussian_kl_divergence, 
 
 __all__ = [
     'absolute_error',
+    'argmax_crf1d',
     'bernoulli_nll',
     'black_out',
     'contrastive',
+    'crf1d',
     'cross_covariance',
     'decov',
     'gaussian_kl_divergence',
