@@ -134,3 +134,35 @@ def test_crf1d_training_matches_eager(dtype, backend_name):
         np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
         _assert_same_params(model, model_e, tol)
     assert step_c.statistics()['eager_calls'] == 0
+
+
+class Recognizer(tracegrad.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.l = L.Linear(4, 3)
+
+    def forward(self, x0, x1, x2, x3, t, input_length):
+        return F.connectionist_temporal_classification(
+            [self.l(x) for x in (x0, x1, x2, x3)], t, 0, input_length=input_length)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_ctc_training_matches_eager(dtype, backend_name):
+    np.random.seed(0)
+    with tracegrad.using_config('dtype', np.dtype(dtype)):
+        model = Recognizer()
+    opt = optimizers.SGD(lr=0.1).setup(model)
+    model_e, opt_e = twin(model, opt)
+    step_c = tracegrad.compile(_step(model, opt), backend=backend_name)
+    step_e = _step(model_e, opt_e)
+    rng = np.random.RandomState(7)
+    tol = tolerances(dtype)
+    for _ in range(STEPS):
+        xs = [rng.randn(2, 4).astype(dtype) for _ in range(4)]
+        t = rng.randint(1, 3, (2, 2)).astype(np.int32)
+        input_length = np.array([4, rng.randint(3, 5)], np.int32)
+        loss_c, loss_e = step_c(*xs, t, input_length), step_e(*xs, t, input_length)
+        np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
+        _assert_same_params(model, model_e, tol)
+    assert step_c.statistics()['eager_calls'] == 0

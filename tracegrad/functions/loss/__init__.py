@@ -4,6 +4,7 @@ from tracegrad.functions.loss.black_out import black_out
 from tracegrad.functions.loss.contrastive import contrastive
 from tracegrad.functions.loss.crf1d import argmax_crf1d, crf1d
 from tracegrad.functions.loss.cross_covariance import cross_covariance
+from tracegrad.functions.loss.ctc import connectionist_temporal_classification
 from tracegrad.functions.loss.decov import decov
 from tracegrad.functions.loss.hinge import hinge
 from tracegrad.functions.loss.huber_loss import huber_loss
@@ -23,6 +24,7 @@ __all__ = [
     'argmax_crf1d',
     'bernoulli_nll',
     'black_out',
+    'connectionist_temporal_classification',
     'contrastive',
     'crf1d',
     'cross_covariance',
