@@ -166,3 +166,34 @@ def test_ctc_training_matches_eager(dtype, backend_name):
         np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
         _assert_same_params(model, model_e, tol)
     assert step_c.statistics()['eager_calls'] == 0
+
+
+class HierarchicalLM(tracegrad.Chain):
+    def __init__(self):
+        super().__init__()
+        tree = L.BinaryHierarchicalSoftmax.create_huffman_tree({0: 5, 1: 1, 2: 3, 3: 2, 4: 4})
+        with self.init_scope():
+            self.embed = L.EmbedID(5, 4)
+            self.out = L.BinaryHierarchicalSoftmax(4, tree)
+
+    def forward(self, x, t):
+        return self.out(self.embed(x), t)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_hierarchical_softmax_training_matches_eager(dtype, backend_name):
+    np.random.seed(0)
+    with tracegrad.using_config('dtype', np.dtype(dtype)):
+        model = HierarchicalLM()
+    opt = optimizers.SGD(lr=0.1).setup(model)
+    model_e, opt_e = twin(model, opt)
+    step_c = tracegrad.compile(_step(model, opt), backend=backend_name)
+    step_e = _step(model_e, opt_e)
+    rng = np.random.RandomState(8)
+    tol = tolerances(dtype)
+    for _ in range(STEPS):
+        x, t = (rng.randint(0, 5, 6).astype(np.int32) for _ in range(2))
+        loss_c, loss_e = step_c(x, t), step_e(x, t)
+        np.testing.assert_allclose(loss_c.array, loss_e.array, **tol)
+        _assert_same_params(model, model_e, tol)
+    assert step_c.statistics()['eager_calls'] == 0

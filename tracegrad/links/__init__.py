@@ -8,6 +8,7 @@ from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
 from tracegrad.links.crf1d import CRF1d
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
+from tracegrad.links.hierarchical_softmax import BinaryHierarchicalSoftmax
 from tracegrad.links.highway import Highway
 from tracegrad.links.layer_normalization import (
     GroupNormalization,
@@ -22,6 +23,7 @@ __all__ = [
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'BinaryHierarchicalSoftmax',
     'BlackOut',
     'CRF1d',
     'Classifier',
