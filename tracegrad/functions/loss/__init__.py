@@ -6,6 +6,9 @@ from tracegrad.functions.loss.crf1d import argmax_crf1d, crf1d
 from tracegrad.functions.loss.cross_covariance import cross_covariance
 from tracegrad.functions.loss.ctc import connectionist_temporal_classification
 from tracegrad.functions.loss.decov import decov
+from tracegrad.functions.loss.discriminative_loss import (
+    discriminative_margin_based_clustering_loss,
+)
 from tracegrad.functions.loss.hinge import hinge
 from tracegrad.functions.loss.huber_loss import huber_loss
 from tracegrad.functions.loss.negative_sampling import negative_sampling
@@ -29,6 +32,7 @@ __all__ = [
     'crf1d',
     'cross_covariance',
     'decov',
+    'discriminative_margin_based_clustering_loss',
     'gaussian_kl_divergence',
     'gaussian_nll',
     'hinge',
