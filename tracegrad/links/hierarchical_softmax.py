@@ -8,8 +8,8 @@ import numpy
 
 from tracegrad import backend, get_dtype, initializers
 from tracegrad.functions.loss._checks import check_types
+from tracegrad.functions.loss.negative_sampling import expect_word_inputs
 from tracegrad.link import Link
-from tracegrad.utils import type_check
 from tracegrad.variable import Parameter, Variable
 
 _NAME = 'BinaryHierarchicalSoftmax'
@@ -68,19 +68,6 @@ class _TreeTables:
     def to_device(self, device) -> None:
         self.nodes = device.send(self.nodes)
         self.codes = device.send(self.codes)
-
-
-def _expect_inputs(x_type, t_type, w_type) -> None:
-    type_check.expect(
-        x_type.dtype.kind == 'f',
-        x_type.ndim == 2,
-        t_type.dtype == numpy.int32,
-        t_type.ndim == 1,
-        x_type.shape[0] == t_type.shape[0],
-        w_type.dtype == x_type.dtype,
-        w_type.ndim == 2,
-        w_type.shape[1] == x_type.shape[1],
-    )
 
 
 class BinaryHierarchicalSoftmax(Link):
@@ -165,7 +152,7 @@ class BinaryHierarchicalSoftmax(Link):
         """
         from tracegrad import functions as F
 
-        check_types(_NAME, ('x', 't', 'W'), (x, t, self.W), _expect_inputs)
+        check_types(_NAME, ('x', 't', 'W'), (x, t, self.W), expect_word_inputs)
         if self.W.shape[0] != self._tables.n_internal:
             raise ValueError(f'{_NAME}: W must have one row per internal node of the tree '
                              f'({self._tables.n_internal}), got {self.W.shape[0]}')

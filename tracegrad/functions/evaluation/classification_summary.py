@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tracegrad import backend
 from tracegrad.function_node import FunctionNode
-from tracegrad.utils import type_check
+from tracegrad.functions.evaluation.accuracy import check_scores_and_labels
 from tracegrad.variable import Variable
 
 __all__ = ['classification_summary', 'f1_score', 'fbeta_score', 'precision', 'recall']
@@ -20,17 +20,7 @@ class ClassificationSummary(FunctionNode):
         self.ignore_label = ignore_label
 
     def check_type_forward(self, in_types):
-        type_check._argname(in_types, ('x', 't'))
-        x_type, t_type = in_types
-        type_check.expect(x_type.dtype.kind == 'f', t_type.dtype.kind == 'i')
-        t_ndim = t_type.ndim.eval()
-        type_check.expect(
-            x_type.ndim >= t_type.ndim + 1,
-            x_type.shape[0] == t_type.shape[0],
-            x_type.shape[2:t_ndim + 1] == t_type.shape[1:],
-        )
-        for i in range(t_ndim + 1, x_type.ndim.eval()):
-            type_check.expect(x_type.shape[i] == 1)
+        check_scores_and_labels(in_types)
 
     def forward(self, inputs):
         y, t = inputs

@@ -48,19 +48,19 @@ def draw_samples(func_name: str, sampler, x, shape: tuple):
     return backend.get_device_from_array(_array(x)).send(samples)
 
 
-def _check_inputs(x, t, W) -> None:
-    def expect(x_type, t_type, w_type):
-        type_check.expect(
-            x_type.dtype.kind == 'f',
-            x_type.ndim == 2,
-            t_type.dtype == numpy.int32,
-            t_type.ndim == 1,
-            x_type.shape[0] == t_type.shape[0],
-            w_type.dtype == x_type.dtype,
-            w_type.ndim == 2,
-            w_type.shape[1] == x_type.shape[1],
-        )
-    check_types(_NAME, ('x', 't', 'W'), (x, t, W), expect)
+def expect_word_inputs(x_type, t_type, w_type) -> None:
+    """Type expectations of a word-output loss: inputs ``x`` ``(N, D)``, int32 words
+    ``t`` ``(N,)`` and output word vectors ``W`` ``(rows, D)`` of ``x``'s dtype."""
+    type_check.expect(
+        x_type.dtype.kind == 'f',
+        x_type.ndim == 2,
+        t_type.dtype == numpy.int32,
+        t_type.ndim == 1,
+        x_type.shape[0] == t_type.shape[0],
+        w_type.dtype == x_type.dtype,
+        w_type.ndim == 2,
+        w_type.shape[1] == x_type.shape[1],
+    )
 
 
 def negative_sampling(x, t, W, sampler, sample_size, reduce='sum', **kwargs):
@@ -108,7 +108,7 @@ return_samples=False)
     check_reduce(_NAME, reduce, ('sum', 'no'))
     if int(sample_size) < 0:
         raise ValueError(f'{_NAME}: sample_size must be non-negative, got {sample_size}')
-    _check_inputs(x, t, W)
+    check_types(_NAME, ('x', 't', 'W'), (x, t, W), expect_word_inputs)
     t_arr = _array(t)
     check_labels(_NAME, W.shape[0], t_arr, _IGNORE_LABEL)
     xp = backend.get_array_module(t_arr, _array(x))
