@@ -63,7 +63,7 @@ def _summary(func_name, y, t, label_num, beta, ignore_label) -> tuple:
     return ClassificationSummary(int(label_num), float(beta), ignore_label).apply((y, t))
 
 
-def classification_summary(y, t, label_num=None, beta=1.0, ignore_label=-1):
+def classification_summary(y, t, label_num=None, beta=1.0, ignore_label=-1) -> tuple:
     """Precision, recall, F-beta score and support of each class in a minibatch.
 
     With ``tp``, ``fp`` and ``fn`` the numbers of true positives, false positives and
@@ -101,7 +101,7 @@ def classification_summary(y, t, label_num=None, beta=1.0, ignore_label=-1):
     return _summary('classification_summary', y, t, label_num, beta, ignore_label)
 
 
-def precision(y, t, label_num=None, ignore_label=-1):
+def precision(y, t, label_num=None, ignore_label=-1) -> tuple:
     """Per-class precision and support: ``(precision, support)``.
 
     See :func:`classification_summary` for the arguments.
@@ -110,7 +110,7 @@ def precision(y, t, label_num=None, ignore_label=-1):
     return p, support
 
 
-def recall(y, t, label_num=None, ignore_label=-1):
+def recall(y, t, label_num=None, ignore_label=-1) -> tuple:
     """Per-class recall and support: ``(recall, support)``.
 
     See :func:`classification_summary` for the arguments.
@@ -119,7 +119,7 @@ def recall(y, t, label_num=None, ignore_label=-1):
     return r, support
 
 
-def fbeta_score(y, t, label_num=None, beta=1.0, ignore_label=-1):
+def fbeta_score(y, t, label_num=None, beta=1.0, ignore_label=-1) -> tuple:
     """Per-class F-beta score and support: ``(fbeta, support)``.
 
     See :func:`classification_summary` for the arguments.
@@ -128,7 +128,7 @@ def fbeta_score(y, t, label_num=None, beta=1.0, ignore_label=-1):
     return f, support
 
 
-def f1_score(y, t, label_num=None, ignore_label=-1):
+def f1_score(y, t, label_num=None, ignore_label=-1) -> tuple:
     """Per-class F1 score (the F-beta score with ``beta = 1``) and support: ``(f1, support)``.
 
     See :func:`classification_summary` for the arguments.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from tracegrad import backend
 from tracegrad.function_node import FunctionNode
 from tracegrad.utils import type_check
+from tracegrad.variable import Variable
 
 __all__ = ['r2_score']
 
@@ -45,7 +46,7 @@ class R2Score(FunctionNode):
         return xp.asarray(score, dtype=dtype),
 
 
-def r2_score(pred, true, sample_weight=None, multioutput='uniform_average'):
+def r2_score(pred, true, sample_weight=None, multioutput='uniform_average') -> Variable:
     """R^2 (coefficient of determination) of predictions, per output or averaged.
 
     For each output (every position after axis 0), the score is

@@ -43,7 +43,7 @@ def _check_samples(samples, n_vocab: int) -> None:
                          f'(W.shape[0]); found {int(samples[bad][0])}')
 
 
-def black_out(x, t, W, samples, reduce='mean'):
+def black_out(x, t, W, samples, reduce='mean') -> Variable:
     """BlackOut loss: the softmax is taken over the true word and sampled words only.
 
     With scores :math:`s_y = W_y^\\top x` and

@@ -5,6 +5,7 @@ from tracegrad import backend
 from tracegrad.function_node import FunctionNode
 from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
+from tracegrad.variable import Variable
 
 __all__ = ['contrastive']
 
@@ -70,7 +71,7 @@ class Contrastive(FunctionNode):
         return gx0, -gx0, None
 
 
-def contrastive(x0, x1, y, margin=1, reduce='mean'):
+def contrastive(x0, x1, y, margin=1, reduce='mean') -> Variable:
     """Contrastive loss of pairs of vectors labelled similar (1) or dissimilar (0).
 
     For the ``n``-th pair, with :math:`d_n = \\| x0_n - x1_n \\|_2`, the loss is

@@ -61,7 +61,7 @@ def _step_scores(alpha, cost):
     return F.broadcast_to(F.expand_dims(alpha, 2), shape) + F.broadcast_to(cost, shape)
 
 
-def crf1d(cost, xs, ys, reduce='mean'):
+def crf1d(cost, xs, ys, reduce='mean') -> Variable:
     """Negative log-likelihood of label sequences under a linear-chain CRF.
 
     With :math:`c_{st}` the cost (score) of a transition from label :math:`s` to
@@ -145,7 +145,7 @@ def crf1d(cost, xs, ys, reduce='mean'):
     return loss
 
 
-def argmax_crf1d(cost, xs):
+def argmax_crf1d(cost, xs) -> tuple:
     """The most likely label sequences under a linear-chain CRF (Viterbi decoding).
 
     Args:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tracegrad.functions.loss._checks import check_reduce, check_types
 from tracegrad.utils import type_check
+from tracegrad.variable import Variable
 
 __all__ = ['cross_covariance']
 
@@ -29,7 +30,7 @@ def half_squared_sum(a):
     return F.sum(a * a) * 0.5
 
 
-def cross_covariance(y, z, reduce='half_squared_sum'):
+def cross_covariance(y, z, reduce='half_squared_sum') -> Variable:
     """Cross-covariance of ``y`` and ``z`` over the batch, or half its squared norm.
 
     The covariance matrix is :math:`C = \\frac{1}{N} (y - \\bar y)^\\top (z - \\bar z)`,

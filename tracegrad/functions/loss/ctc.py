@@ -66,7 +66,8 @@ def _check_lengths(input_length, label_length, n_time: int, max_label: int) -> N
 
 
 def connectionist_temporal_classification(
-        x, t, blank_symbol, input_length=None, label_length=None, reduce='mean'):
+        x, t, blank_symbol, input_length=None, label_length=None, reduce='mean'
+) -> Variable:
     """CTC loss: the negative log-probability of label sequences over all alignments.
 
     At each time step the softmax of ``x[i]`` gives the probabilities of the labels

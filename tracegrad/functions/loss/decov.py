@@ -12,7 +12,7 @@ __all__ = ['decov']
 _NAME = 'decov'
 
 
-def decov(h, reduce='half_squared_sum'):
+def decov(h, reduce='half_squared_sum') -> Variable:
     """DeCov loss: the covariances between different units of ``h`` over the batch.
 
     The matrix is :math:`C = \\frac{1}{N} (h - \\bar h)^\\top (h - \\bar h)` with its

@@ -26,7 +26,7 @@ def _norm(x, axis, p: int):
 
 def discriminative_margin_based_clustering_loss(
         embeddings, labels, delta_v, delta_d, max_embedding_dim,
-        norm=1, alpha=1.0, beta=1.0, gamma=0.001):
+        norm=1, alpha=1.0, beta=1.0, gamma=0.001) -> tuple:
     """Discriminative loss of pixel embeddings for instance segmentation.
 
     Pixels of the same instance are pulled toward their instance's mean embedding

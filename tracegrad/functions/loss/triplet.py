@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from tracegrad.functions.loss._checks import check_reduce, check_types
 from tracegrad.utils import type_check
+from tracegrad.variable import Variable
 
 __all__ = ['triplet']
 
 _NAME = 'triplet'
 
 
-def triplet(anchor, positive, negative, margin=0.2, reduce='mean'):
+def triplet(anchor, positive, negative, margin=0.2, reduce='mean') -> Variable:
     """Triplet loss: the anchor should be nearer the positive than the negative by ``margin``.
 
     For the ``i``-th triplet, with squared distances :math:`d(a, b) = \\| a - b \\|_2^2`,
