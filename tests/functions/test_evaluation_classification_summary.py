@@ -127,3 +127,25 @@ def test_bad_label_num_raises():
 def test_bad_inputs_raise(y, t, match):
     with pytest.raises(InvalidType, match=f'(?s)classification_summary.*{match}'):
         F.classification_summary(y, t, label_num=2)
+
+
+def test_label_num_none_cannot_be_traced():
+    import tracegrad
+    from tracegrad.compile.tracer import CompileError
+
+    @tracegrad.compile(backend='reference')
+    def summary(y, t):
+        return F.precision(y, t)
+
+    with pytest.raises(CompileError, match='precision.*label_num'):
+        summary(np.zeros((2, 3), np.float32), np.zeros(2, np.int32))
+
+    @tracegrad.compile(backend='reference')
+    def summary_with_label_num(y, t):
+        return F.precision(y, t, label_num=3)
+
+    y = np.eye(3, dtype=np.float32)[[0, 2]]
+    t = np.array([0, 1], np.int32)
+    p, support = summary_with_label_num(y, t)
+    np.testing.assert_array_equal(support.array, [1, 1, 0])
+    np.testing.assert_array_equal(p.array, F.precision(y, t, label_num=3)[0].array)

@@ -54,9 +54,11 @@ def _ratio(xp, num, den):
 def _summary(func_name, y, t, label_num, beta, ignore_label) -> tuple:
     if label_num is None:  # the largest label + 1, as Chainer: needs the values at hand
         labels = t.array if isinstance(t, Variable) else t
-        if not isinstance(labels, backend.DEVICE_ARRAY_TYPES):
-            raise TypeError(f'{func_name}: label_num must be given when t is not a '
-                            f'NumPy/CuPy array (it is the largest label + 1)')
+        if not isinstance(labels, backend.DEVICE_ARRAY_TYPES):  # traced: no values yet
+            from tracegrad.compile.tracer import CompileError
+
+            raise CompileError(f'{func_name}: label_num=None (the largest label + 1) '
+                               f'cannot be traced; pass label_num')
         label_num = int(labels.max()) + 1 if labels.size else 0
     elif int(label_num) < 0:
         raise ValueError(f'{func_name}: label_num must be non-negative, got {label_num}')
