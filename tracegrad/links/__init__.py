@@ -2,10 +2,13 @@
 from tracegrad.links.activation import Maxout, PReLU
 from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.bias import Bias, Scale
+from tracegrad.links.black_out import BlackOut
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
+from tracegrad.links.crf1d import CRF1d
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
+from tracegrad.links.hierarchical_softmax import BinaryHierarchicalSoftmax
 from tracegrad.links.highway import Highway
 from tracegrad.links.layer_normalization import (
     GroupNormalization,
@@ -24,6 +27,7 @@ from tracegrad.links.n_step_rnn import (
     NStepRNNReLU,
     NStepRNNTanh,
 )
+from tracegrad.links.negative_sampling import NegativeSampling
 from tracegrad.links.peephole import StatefulPeepholeLSTM
 from tracegrad.links.tree_lstm import ChildSumTreeLSTM, NaryTreeLSTM
 
@@ -32,6 +36,9 @@ __all__ = [
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'BinaryHierarchicalSoftmax',
+    'BlackOut',
+    'CRF1d',
     'ChildSumTreeLSTM',
     'Classifier',
     'Convolution2D',
@@ -51,6 +58,7 @@ __all__ = [
     'NStepRNNReLU',
     'NStepRNNTanh',
     'NaryTreeLSTM',
+    'NegativeSampling',
     'PReLU',
     'Scale',
     'StatefulGRU',

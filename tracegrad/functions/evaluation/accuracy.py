@@ -8,6 +8,25 @@ from tracegrad.utils import type_check
 __all__ = ['accuracy', 'binary_accuracy']
 
 
+def check_scores_and_labels(in_types) -> None:
+    """Scores ``x`` ``(N, C, ...)`` and integer labels ``t`` ``(N, ...)`` of a classifier;
+    axes of ``x`` past those of ``t`` must have length 1."""
+    type_check._argname(in_types, ('x', 't'))
+    x_type, t_type = in_types
+    type_check.expect(
+        x_type.dtype.kind == 'f',
+        t_type.dtype.kind == 'i',
+    )
+    t_ndim = t_type.ndim.eval()
+    type_check.expect(
+        x_type.ndim >= t_type.ndim + 1,
+        x_type.shape[0] == t_type.shape[0],
+        x_type.shape[2:t_ndim + 1] == t_type.shape[1:],
+    )
+    for i in range(t_ndim + 1, x_type.ndim.eval()):
+        type_check.expect(x_type.shape[i] == 1)
+
+
 class Accuracy(FunctionNode):
     """Fraction of samples whose arg-max class over axis 1 equals the label."""
 
@@ -17,20 +36,7 @@ class Accuracy(FunctionNode):
         self.ignore_label = ignore_label
 
     def check_type_forward(self, in_types):
-        type_check._argname(in_types, ('x', 't'))
-        x_type, t_type = in_types
-        type_check.expect(
-            x_type.dtype.kind == 'f',
-            t_type.dtype.kind == 'i',
-        )
-        t_ndim = t_type.ndim.eval()
-        type_check.expect(
-            x_type.ndim >= t_type.ndim + 1,
-            x_type.shape[0] == t_type.shape[0],
-            x_type.shape[2:t_ndim + 1] == t_type.shape[1:],
-        )
-        for i in range(t_ndim + 1, x_type.ndim.eval()):
-            type_check.expect(x_type.shape[i] == 1)
+        check_scores_and_labels(in_types)
 
     def forward(self, inputs):
         y, t = inputs
