@@ -15,6 +15,7 @@ class DistributionTestCase(testing.FunctionTestCase):
     Subclasses define ``make_params()`` (a tuple of NumPy arrays), ``make_x()``,
     ``build(params)`` (the distribution) and ``expected(params, x)`` (the
     reference, a dict of the checked names from ``outputs``, from scipy.stats).
+    ``icdf`` is evaluated at ``self.u``, which ``make_x`` sets where it is checked.
     """
 
     __test__ = False
@@ -40,8 +41,13 @@ class DistributionTestCase(testing.FunctionTestCase):
 
     def forward(self, inputs, device):
         d = self.build(inputs)
-        x = device.send(self.x)
-        values = {'log_prob': lambda: d.log_prob(x)}
+        dtype = inputs[0].dtype  # float64 while gradient_check computes in float64
+
+        def data(a):
+            return device.send(a.astype(dtype) if a.dtype.kind == 'f' else a)
+        x = data(self.x)
+        values = {'log_prob': lambda: d.log_prob(x), 'cdf': lambda: d.cdf(x),
+                  'icdf': lambda: d.icdf(data(self.u))}
         return tuple(values[name]() if name in values else getattr(d, name)
                      for name in self.outputs)
 

@@ -22,6 +22,13 @@ def _data(x):
     return x.array if isinstance(x, Variable) else x
 
 
+def _values(x, dtype):
+    """``x`` with integer values (draws are int64, as Chainer's) cast to ``dtype``."""
+    if x.dtype.kind == 'f':
+        return x
+    return x.array.astype(dtype) if isinstance(x, Variable) else x.astype(dtype)
+
+
 class Bernoulli(Distribution):
     """The Bernoulli distribution: 1 with probability :math:`p`, else 0.
 
@@ -89,6 +96,7 @@ class Bernoulli(Distribution):
         return self.p * softplus(-self.logit) + (1 - self.p) * softplus(self.logit)
 
     def log_prob(self, x):
+        x = _values(x, self._param.dtype)
         xa = _data(x)
         xp = self.xp
         if self._given_p:
@@ -103,6 +111,7 @@ class Bernoulli(Distribution):
         return y
 
     def prob(self, x):
+        x = _values(x, self._param.dtype)
         xa = _data(x)
         prob = x * self.p + (1 - x) * (1 - self.p)
         if self.binary_check:

@@ -10,8 +10,8 @@ from tracegrad.variable import Variable, as_variable
 
 __all__ = ['Poisson']
 
-# Stirling's series for log Gamma(w), accurate to ~1e-12 for w >= 8.
-_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680)
+# Stirling's series for log Gamma(w), accurate to ~1e-13 for w >= 9.
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)
 _SHIFT = 8
 
 
