@@ -18,10 +18,6 @@ from tracegrad.variable import Variable, as_variable
 __all__ = ['Bernoulli']
 
 
-def _data(x):
-    return x.array if isinstance(x, Variable) else x
-
-
 def _values(x, dtype):
     """``x`` with integer values (draws are int64, as Chainer's) cast to ``dtype``."""
     if x.dtype.kind == 'f':
@@ -96,8 +92,8 @@ class Bernoulli(Distribution):
         return self.p * softplus(-self.logit) + (1 - self.p) * softplus(self.logit)
 
     def log_prob(self, x):
-        x = _values(x, self._param.dtype)
-        xa = _data(x)
+        x = as_variable(_values(x, self._param.dtype))
+        xa = x.array
         xp = self.xp
         if self._given_p:
             # guarded so that p = 0 or 1 gives 0 or -inf rather than nan at x in {0, 1}
@@ -111,8 +107,8 @@ class Bernoulli(Distribution):
         return y
 
     def prob(self, x):
-        x = _values(x, self._param.dtype)
-        xa = _data(x)
+        x = as_variable(_values(x, self._param.dtype))
+        xa = x.array
         prob = x * self.p + (1 - x) * (1 - self.p)
         if self.binary_check:
             prob = prob * ((xa == 0) | (xa == 1)).astype(prob.dtype)

@@ -11,7 +11,7 @@ from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import as_params, check_params
 from tracegrad.functions.math.exponential import log, log1p
 from tracegrad.functions.math.trigonometric import tan
-from tracegrad.variable import Variable
+from tracegrad.variable import Variable, as_variable
 
 __all__ = ['Cauchy']
 
@@ -72,10 +72,12 @@ class Cauchy(Distribution):
         return log(4 * math.pi * self.scale)
 
     def log_prob(self, x):
+        x = as_variable(x)
         z = (x - self.loc) / self.scale
         return -math.log(math.pi) - log(self.scale) - log1p(z ** 2)
 
     def icdf(self, x):
+        x = as_variable(x)
         return self.loc + self.scale * tan(math.pi * (x - 0.5))
 
     def sample_n(self, n: int):

@@ -10,7 +10,7 @@ from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import check_params
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import expm1, log, log1p
-from tracegrad.variable import Variable, as_variable
+from tracegrad.variable import as_variable
 
 __all__ = ['Exponential']
 
@@ -70,20 +70,22 @@ class Exponential(Distribution):
         return 1 - self._log_lam
 
     def log_prob(self, x):
-        xa = x.array if isinstance(x, Variable) else x
+        x = as_variable(x)
         logp = self._log_lam - self.lam * x
-        return where(xa >= 0, logp, self.xp.array(-numpy.inf, logp.dtype))
+        return where(x.array >= 0, logp, self.xp.array(-numpy.inf, logp.dtype))
 
     def cdf(self, x):
+        x = as_variable(x)
         return -expm1(-self.lam * x)
 
     def icdf(self, x):
+        x = as_variable(x)
         return -log1p(-x) / self.lam
 
     def sample_n(self, n: int):
         xp = self.xp
         u = draw_open_uniform(xp, (n,) + self.batch_shape, self.lam.dtype)
-        return -xp.log(u) / self.lam
+        return 1 / self.lam * -xp.log(u)  # Variable first: a traced array would not defer
 
 
 @register_kl(Exponential, Exponential)

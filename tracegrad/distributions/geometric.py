@@ -59,6 +59,7 @@ class Geometric(Distribution):
         return -(xlogx(1 - self.p) + xlogx(self.p)) / self.p
 
     def log_prob(self, x):
+        x = as_variable(x)
         return (x - 1) * log1p(-self.p) + log(self.p)
 
     def sample_n(self, n: int):

@@ -8,6 +8,7 @@ from tracegrad.distribution import Distribution
 from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import as_params, check_params
 from tracegrad.functions.math.exponential import exp, log
+from tracegrad.variable import as_variable
 
 __all__ = ['Gumbel']
 
@@ -71,10 +72,12 @@ class Gumbel(Distribution):
         return self._log_scale + (EULER + 1)
 
     def log_prob(self, x):
+        x = as_variable(x)
         z = (x - self.loc) / self.scale
         return -self._log_scale - z - exp(-z)
 
     def cdf(self, x):
+        x = as_variable(x)
         return exp(-exp(-(x - self.loc) / self.scale))
 
     def sample_n(self, n: int):

@@ -9,7 +9,7 @@ from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import as_params, check_params
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import exp, log, log1p
-from tracegrad.variable import Variable
+from tracegrad.variable import as_variable
 
 __all__ = ['Laplace']
 
@@ -70,16 +70,19 @@ class Laplace(Distribution):
         return 1 + log(2 * self.scale)
 
     def log_prob(self, x):
+        x = as_variable(x)
         return -log(2 * self.scale) - abs(x - self.loc) / self.scale
 
     def cdf(self, x):
+        x = as_variable(x)
         z = (x - self.loc) / self.scale
         half_tail = 0.5 * exp(-abs(z))  # finite on both sides, so where's gradient is too
         return where(z.array < 0, half_tail, 1 - half_tail)
 
     def icdf(self, x):
+        x = as_variable(x)
         centred = x - 0.5
-        xa = centred.array if isinstance(centred, Variable) else centred
+        xa = centred.array
         sign = self.xp.where(xa < 0, -1, 1).astype(self.loc.dtype)
         return self.loc - self.scale * sign * log1p(-2 * abs(centred))
 

@@ -111,6 +111,7 @@ class MultivariateNormal(Distribution):
         return self._logdet_scale + self.d * (0.5 + _HALF_LOG_2PI)
 
     def log_prob(self, x):
+        x = as_variable(x)
         whitened = _matvec(self._scale_tril_inv, x - self.loc)
         return (-self.d * _HALF_LOG_2PI - self._logdet_scale
                 - 0.5 * sum_(whitened ** 2, axis=-1))

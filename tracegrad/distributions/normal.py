@@ -8,6 +8,7 @@ from tracegrad.distribution import Distribution, register_kl
 from tracegrad.distributions._draws import draw_standard_normal
 from tracegrad.distributions._params import as_params, check_params, reject_kwargs, select_one
 from tracegrad.functions.math.exponential import exp, log
+from tracegrad.variable import as_variable
 
 __all__ = ['Normal']
 
@@ -91,6 +92,7 @@ class Normal(Distribution):
         return self.log_scale + (0.5 + _HALF_LOG_2PI)
 
     def log_prob(self, x):
+        x = as_variable(x)
         return -_HALF_LOG_2PI - self.log_scale - 0.5 * (x - self.loc) ** 2 / self.variance
 
     def sample_n(self, n: int):

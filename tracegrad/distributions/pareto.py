@@ -10,7 +10,7 @@ from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import as_params, check_params
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import exp, log
-from tracegrad.variable import Variable
+from tracegrad.variable import as_variable
 
 __all__ = ['Pareto']
 
@@ -78,14 +78,14 @@ class Pareto(Distribution):
         return self._log_scale - self._log_alpha + 1 / self.alpha + 1
 
     def log_prob(self, x):
-        xa = x.array if isinstance(x, Variable) else x
+        x = as_variable(x)
         logp = self._log_alpha + self.alpha * self._log_scale - (self.alpha + 1) * log(x)
-        return where(xa >= self.scale.array, logp, self.xp.array(-numpy.inf, logp.dtype))
+        return where(x.array >= self.scale.array, logp, self.xp.array(-numpy.inf, logp.dtype))
 
     def sample_n(self, n: int):
         xp = self.xp
         u = draw_open_uniform(xp, (n,) + self.batch_shape, self.scale.dtype)
-        return self.scale * exp(-xp.log(u) / self.alpha)
+        return self.scale * exp(1 / self.alpha * -xp.log(u))  # Variable first, see Exponential
 
 
 @register_kl(Pareto, Pareto)

@@ -77,7 +77,7 @@ class Poisson(Distribution):
     def log_prob(self, x):
         xa = x.array if isinstance(x, Variable) else x
         xa = xa.astype(self.lam.dtype)
-        return xa * log(self.lam) - log_factorial(self.xp, xa) - self.lam
+        return log(self.lam) * xa - log_factorial(self.xp, xa) - self.lam
 
     def sample_n(self, n: int):
         """Draws from ``xp.random.poisson`` (not traceable: no IR primitive for it)."""

@@ -12,7 +12,7 @@ from tracegrad.functions.array.broadcast import broadcast_to
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.clip import clip
 from tracegrad.functions.math.exponential import log
-from tracegrad.variable import Variable
+from tracegrad.variable import as_variable
 
 __all__ = ['Uniform']
 
@@ -102,13 +102,16 @@ class Uniform(Distribution):
         return log(self.scale)
 
     def cdf(self, x):
+        x = as_variable(x)
         return clip((x - self.loc) / self.scale, 0., 1.)
 
     def icdf(self, x):
+        x = as_variable(x)
         return self.loc + x * self.scale
 
     def log_prob(self, x):
-        xa = x.array if isinstance(x, Variable) else x
+        x = as_variable(x)
+        xa = x.array
         shape = numpy.broadcast_shapes(xa.shape, self.batch_shape)
         inside = (xa >= self.low.array) & (xa <= self.high.array)
         logp = broadcast_to(-log(self.scale), shape)
