@@ -8,6 +8,7 @@ from tracegrad.distributions.cauchy import Cauchy
 from tracegrad.distributions.exponential import Exponential
 from tracegrad.distributions.geometric import Geometric
 from tracegrad.distributions.gumbel import Gumbel
+from tracegrad.distributions.independent import Independent
 from tracegrad.distributions.laplace import Laplace
 from tracegrad.distributions.log_normal import LogNormal
 from tracegrad.distributions.multivariate_normal import MultivariateNormal
@@ -18,5 +19,5 @@ from tracegrad.distributions.poisson import Poisson
 from tracegrad.distributions.uniform import Uniform
 
 __all__ = ['Bernoulli', 'Categorical', 'Cauchy', 'Exponential', 'Geometric', 'Gumbel',
-           'Laplace', 'LogNormal', 'MultivariateNormal', 'Normal', 'OneHotCategorical',
-           'Pareto', 'Poisson', 'Uniform']
+           'Independent', 'Laplace', 'LogNormal', 'MultivariateNormal', 'Normal',
+           'OneHotCategorical', 'Pareto', 'Poisson', 'Uniform']
