@@ -111,30 +111,54 @@ def test_cross_entropy_is_entropy_plus_kl():
     np.testing.assert_allclose(tracegrad.cross_entropy(p, q).array, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize('dist', [
-    lambda: D.Normal(np.zeros(3), np.ones(3)),
-    lambda: D.Bernoulli(np.full(3, 0.5)),
-    lambda: D.Categorical(np.full((3, 2), 0.5)),
-    lambda: D.OneHotCategorical(np.full((3, 2), 0.5)),
-    lambda: D.Uniform(low=np.zeros(3), high=np.ones(3)),
-    lambda: D.Laplace(np.zeros(3), np.ones(3)),
-    lambda: D.Exponential(np.ones(3)),
-    lambda: D.LogNormal(np.zeros(3), np.ones(3)),
-    lambda: D.Cauchy(np.zeros(3), np.ones(3)),
-    lambda: D.Gumbel(np.zeros(3), np.ones(3)),
-    lambda: D.Geometric(np.full(3, 0.5)),
-    lambda: D.Pareto(np.ones(3), np.full(3, 3.)),
-    lambda: D.Poisson(np.ones(3)),
-    lambda: D.MultivariateNormal(np.zeros((3, 2)), scale_tril=np.broadcast_to(np.eye(2),
-                                                                             (3, 2, 2))),
-])
-def test_every_distribution_samples_and_scores_its_samples(dist):
-    d = dist()
+def _tril(a):
+    return a(np.broadcast_to(np.eye(2), (3, 2, 2)).copy())
+
+
+# Each takes ``a``, which puts an array on the device under test.
+_EVERY_DISTRIBUTION = {
+    'Normal': lambda a: D.Normal(a(np.zeros(3)), a(np.ones(3))),
+    'Bernoulli': lambda a: D.Bernoulli(a(np.full(3, 0.5))),
+    'Categorical': lambda a: D.Categorical(a(np.full((3, 2), 0.5))),
+    'OneHotCategorical': lambda a: D.OneHotCategorical(a(np.full((3, 2), 0.5))),
+    'Uniform': lambda a: D.Uniform(low=a(np.zeros(3)), high=a(np.ones(3))),
+    'Laplace': lambda a: D.Laplace(a(np.zeros(3)), a(np.ones(3))),
+    'Exponential': lambda a: D.Exponential(a(np.ones(3))),
+    'LogNormal': lambda a: D.LogNormal(a(np.zeros(3)), a(np.ones(3))),
+    'Cauchy': lambda a: D.Cauchy(a(np.zeros(3)), a(np.ones(3))),
+    'Gumbel': lambda a: D.Gumbel(a(np.zeros(3)), a(np.ones(3))),
+    'Geometric': lambda a: D.Geometric(a(np.full(3, 0.5))),
+    'Pareto': lambda a: D.Pareto(a(np.ones(3)), a(np.full(3, 3.))),
+    'Poisson': lambda a: D.Poisson(a(np.ones(3))),
+    'MultivariateNormal': lambda a: D.MultivariateNormal(a(np.zeros((3, 2))),
+                                                         scale_tril=_tril(a)),
+    'Independent': lambda a: D.Independent(D.Laplace(a(np.zeros((3, 2))), a(np.ones((3, 2))))),
+}
+
+
+def _check_samples_and_scores(d, xp):
     np.random.seed(0)
     s = d.sample((2, 5))
     assert s.shape == (2, 5) + d.batch_shape + d.event_shape
+    assert isinstance(s.array, xp.ndarray)
     lp = d.log_prob(s)
     assert lp.shape == (2, 5) + d.batch_shape
-    assert np.isfinite(lp.array).all()
+    assert isinstance(lp.array, xp.ndarray) and bool(xp.isfinite(lp.array).all())
     assert isinstance(d.support, str) and set(d.params)
-    assert d.xp is np
+    assert d.xp is xp
+
+
+@pytest.mark.parametrize('name', sorted(_EVERY_DISTRIBUTION))
+def test_every_distribution_samples_and_scores_its_samples(name):
+    _check_samples_and_scores(_EVERY_DISTRIBUTION[name](lambda x: x), np)
+
+
+# Poisson draws with xp.random.poisson, which CuPy has and its CPU stand-in lacks.
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', sorted(set(_EVERY_DISTRIBUTION) - {'Poisson'}))
+def test_every_distribution_on_gpu(name):
+    cuda = pytest.importorskip('tracegrad.backends.cuda')
+    if not cuda.available:
+        pytest.skip('needs CuPy and a CUDA GPU')
+    device = tracegrad.backend.get_device('@cupy:0')
+    _check_samples_and_scores(_EVERY_DISTRIBUTION[name](device.send), cuda.cupy)
