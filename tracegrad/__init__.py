@@ -80,6 +80,7 @@ from tracegrad import (  # noqa: F401
     cuda,
     dataset,
     datasets,
+    distributions,
     iterators,
     links,
     optimizer,
@@ -91,6 +92,12 @@ from tracegrad import (  # noqa: F401
     training,
 )
 from tracegrad.compile import CompileError, compile  # noqa: F401
+from tracegrad.distribution import (  # noqa: F401
+    Distribution,
+    cross_entropy,
+    kl_divergence,
+    register_kl,
+)
 from tracegrad.function import Function, FunctionAdapter  # noqa: F401
 from tracegrad.initializers import Initializer  # noqa: F401
 from tracegrad.link import Chain, ChainList, Link  # noqa: F401

@@ -1,0 +1,87 @@
+"""The Cauchy distribution: ``Cauchy``."""
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy
+
+from tracegrad.distribution import Distribution
+from tracegrad.distributions._draws import draw_open_uniform
+from tracegrad.distributions._params import as_params, check_params
+from tracegrad.functions.math.exponential import log, log1p
+from tracegrad.functions.math.trigonometric import tan
+from tracegrad.variable import Variable, as_variable
+
+__all__ = ['Cauchy']
+
+
+class Cauchy(Distribution):
+    """The Cauchy distribution, density :math:`\\frac{1}{\\pi\\gamma(1 + ((x-x_0)/\\gamma)^2)}`.
+
+    It has no mean or variance: both are NaN. Samples are reparameterised
+    (``loc + scale * tan(pi (u - 1/2))``).
+
+    Args:
+        loc (Variable or array): the location :math:`x_0` (the median).
+        scale (Variable or array): the scale :math:`\\gamma`.
+
+    >>> import tracegrad.distributions as D
+    >>> d = D.Cauchy(np.array([0.], np.float32), np.array([1.], np.float32))
+    >>> d.log_prob(np.array([1.], np.float32))
+    variable([-1.837877])
+    """
+
+    def __init__(self, loc, scale):
+        check_params('Cauchy', loc=loc, scale=scale)
+        self.loc, self.scale = as_params(loc, scale)
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self.loc.shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return ()
+
+    @property
+    def params(self) -> dict:
+        return {'loc': self.loc, 'scale': self.scale}
+
+    @property
+    def support(self) -> str:
+        return 'real'
+
+    def _nan(self):
+        return Variable(self.xp.full_like(self.loc.array, numpy.nan))
+
+    @property
+    def mean(self):
+        return self._nan()
+
+    @property
+    def variance(self):
+        return self._nan()
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @cached_property
+    def entropy(self):
+        return log(4 * math.pi * self.scale)
+
+    def log_prob(self, x):
+        x = as_variable(x)
+        z = (x - self.loc) / self.scale
+        return -math.log(math.pi) - log(self.scale) - log1p(z ** 2)
+
+    def icdf(self, x):
+        x = as_variable(x)
+        return self.loc + self.scale * tan(math.pi * (x - 0.5))
+
+    def sample_n(self, n: int):
+        xp = self.xp
+        u = draw_open_uniform(xp, (n,) + self.batch_shape, self.loc.dtype)
+        eps = xp.tan(u.dtype.type(math.pi) * (u - u.dtype.type(0.5)))
+        return self.loc + self.scale * eps

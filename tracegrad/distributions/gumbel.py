@@ -1,0 +1,86 @@
+"""The Gumbel (type-I extreme value) distribution: ``Gumbel``."""
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+from tracegrad.distribution import Distribution
+from tracegrad.distributions._draws import draw_open_uniform
+from tracegrad.distributions._params import as_params, check_params
+from tracegrad.functions.math.exponential import exp, log
+from tracegrad.variable import as_variable
+
+__all__ = ['Gumbel']
+
+EULER = 0.5772156649015329  # the Euler-Mascheroni constant
+
+
+class Gumbel(Distribution):
+    """The Gumbel distribution, density :math:`\\frac{1}{\\beta}e^{-(z + e^{-z})}`,
+    :math:`z = (x - \\mu) / \\beta`.
+
+    Samples are reparameterised (``loc - scale * log(-log(u))``).
+
+    Args:
+        loc (Variable or array): the location :math:`\\mu` (the mode).
+        scale (Variable or array): the scale :math:`\\beta`.
+
+    >>> import tracegrad.distributions as D
+    >>> d = D.Gumbel(np.array([0.], np.float32), np.array([1.], np.float32))
+    >>> d.log_prob(np.array([0.], np.float32))
+    variable([-1.])
+    """
+
+    def __init__(self, loc, scale):
+        check_params('Gumbel', loc=loc, scale=scale)
+        self.loc, self.scale = as_params(loc, scale)
+
+    @cached_property
+    def _log_scale(self):
+        return log(self.scale)
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self.loc.shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return ()
+
+    @property
+    def params(self) -> dict:
+        return {'loc': self.loc, 'scale': self.scale}
+
+    @property
+    def support(self) -> str:
+        return 'real'
+
+    @cached_property
+    def mean(self):
+        return self.loc + EULER * self.scale
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @cached_property
+    def variance(self):
+        return (math.pi ** 2 / 6) * self.scale ** 2
+
+    @cached_property
+    def entropy(self):
+        return self._log_scale + (EULER + 1)
+
+    def log_prob(self, x):
+        x = as_variable(x)
+        z = (x - self.loc) / self.scale
+        return -self._log_scale - z - exp(-z)
+
+    def cdf(self, x):
+        x = as_variable(x)
+        return exp(-exp(-(x - self.loc) / self.scale))
+
+    def sample_n(self, n: int):
+        xp = self.xp
+        u = draw_open_uniform(xp, (n,) + self.batch_shape, self.loc.dtype)
+        return self.loc - self.scale * xp.log(-xp.log(u))

@@ -1,0 +1,83 @@
+"""The log-normal distribution: ``LogNormal``."""
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distributions._draws import draw_standard_normal
+from tracegrad.distributions._params import as_params, check_params
+from tracegrad.functions.math.exponential import exp, expm1, log
+
+__all__ = ['LogNormal']
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class LogNormal(Distribution):
+    """The distribution of :math:`e^Y` for :math:`Y \\sim N(\\mu, \\sigma^2)`.
+
+    Samples are reparameterised (``exp(mu + sigma * eps)``).
+
+    Args:
+        mu (Variable or array): the mean :math:`\\mu` of :math:`\\log x`.
+        sigma (Variable or array): the standard deviation :math:`\\sigma` of
+            :math:`\\log x`.
+
+    >>> import tracegrad.distributions as D
+    >>> d = D.LogNormal(np.array([0.], np.float32), np.array([1.], np.float32))
+    >>> d.log_prob(np.array([1.], np.float32))
+    variable([-0.9189385])
+    """
+
+    def __init__(self, mu, sigma):
+        check_params('LogNormal', mu=mu, sigma=sigma)
+        self.mu, self.sigma = as_params(mu, sigma)
+
+    @cached_property
+    def _log_sigma(self):
+        return log(self.sigma)
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self.mu.shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return ()
+
+    @property
+    def params(self) -> dict:
+        return {'mu': self.mu, 'sigma': self.sigma}
+
+    @property
+    def support(self) -> str:
+        return 'positive'
+
+    @cached_property
+    def mean(self):
+        return exp(self.mu + 0.5 * self.sigma ** 2)
+
+    @cached_property
+    def variance(self):
+        s2 = self.sigma ** 2
+        return expm1(s2) * exp(2 * self.mu + s2)
+
+    @cached_property
+    def entropy(self):
+        return self.mu + self._log_sigma + (0.5 + _HALF_LOG_2PI)
+
+    def log_prob(self, x):
+        log_x = log(x)
+        return (-_HALF_LOG_2PI - self._log_sigma - log_x
+                - 0.5 * (log_x - self.mu) ** 2 / self.sigma ** 2)
+
+    def sample_n(self, n: int):
+        eps = draw_standard_normal(self.xp, (n,) + self.batch_shape, self.mu.dtype)
+        return exp(self.mu + self.sigma * eps)
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_log_normal_log_normal(p: LogNormal, q: LogNormal):
+    return (q._log_sigma - p._log_sigma
+            + 0.5 * ((p.mu - q.mu) ** 2 + p.sigma ** 2) / q.sigma ** 2 - 0.5)

@@ -1,0 +1,106 @@
+"""The normal (Gaussian) distribution: ``Normal``."""
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distributions._draws import draw_standard_normal
+from tracegrad.distributions._params import as_params, check_params, reject_kwargs, select_one
+from tracegrad.functions.math.exponential import exp, log
+from tracegrad.variable import as_variable
+
+__all__ = ['Normal']
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class Normal(Distribution):
+    """The normal distribution :math:`N(\\mu, \\sigma^2)`.
+
+    Its density is :math:`\\frac{1}{\\sqrt{2\\pi}\\sigma}
+    \\exp(-\\frac{(x - \\mu)^2}{2\\sigma^2})`. Samples are reparameterised
+    (``loc + scale * eps``), so they are differentiable in both parameters.
+
+    Args:
+        loc (Variable or array): the mean :math:`\\mu`.
+        scale (Variable or array): the standard deviation :math:`\\sigma`.
+        log_scale (Variable or array): :math:`\\log \\sigma`, keyword only; give
+            either ``scale`` or ``log_scale``.
+
+    >>> import tracegrad.distributions as D
+    >>> d = D.Normal(np.zeros(2, np.float32), log_scale=np.zeros(2, np.float32))
+    >>> d.log_prob(np.array([0., 1.], np.float32))
+    variable([-0.9189385, -1.4189385])
+    """
+
+    def __init__(self, loc, scale=None, **kwargs):
+        log_scale = kwargs.pop('log_scale', None)
+        reject_kwargs('Normal', kwargs)
+        select_one('Normal', scale=scale, log_scale=log_scale)
+        check_params('Normal', loc=loc, **({'scale': scale} if log_scale is None
+                                           else {'log_scale': log_scale}))
+        self._given_scale = scale is not None
+        self._params = as_params(loc, scale if self._given_scale else log_scale)
+
+    @property
+    def loc(self):
+        return self._params[0]
+
+    @cached_property
+    def scale(self):
+        return self._params[1] if self._given_scale else exp(self._params[1])
+
+    @cached_property
+    def log_scale(self):
+        return log(self._params[1]) if self._given_scale else self._params[1]
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self.loc.shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return ()
+
+    @property
+    def params(self) -> dict:
+        return {'loc': self.loc, 'scale': self.scale}
+
+    @property
+    def support(self) -> str:
+        return 'real'
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return self.scale
+
+    @cached_property
+    def variance(self):
+        return self.scale ** 2
+
+    @cached_property
+    def entropy(self):
+        return self.log_scale + (0.5 + _HALF_LOG_2PI)
+
+    def log_prob(self, x):
+        x = as_variable(x)
+        return -_HALF_LOG_2PI - self.log_scale - 0.5 * (x - self.loc) ** 2 / self.variance
+
+    def sample_n(self, n: int):
+        eps = draw_standard_normal(self.xp, (n,) + self.batch_shape, self.loc.dtype)
+        return self.loc + self.scale * eps
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal):
+    return (q.log_scale - p.log_scale
+            + 0.5 * (p.variance + (p.loc - q.loc) ** 2) / q.variance - 0.5)
