@@ -27,15 +27,15 @@ class SpecialNet(tracegrad.Chain):
         t = F.tanh(h)                # (-1, 1)
         p = F.sigmoid(h)             # (0, 1)
         pos = h * h + 0.5            # >= 0.5
-        dtype = h.dtype
+        xp = h.xp  # the constants on the model's device (traced ones while compiling)
         feats = [
             F.erf(h), F.erfc(h), F.erfcx(t), F.erfinv(t * 0.8), F.erfcinv(p + 0.5),
             F.ndtr(h), F.log_ndtr(h), F.ndtri(p * 0.8 + 0.1),
-            F.lgamma(pos), F.digamma(pos), F.polygamma(np.ones((1, 7), np.int32), pos),
+            F.lgamma(pos), F.digamma(pos), F.polygamma(xp.ones((1, 7), np.int32), pos),
             F.zeta(2.5, pos),
             F.arcsin(t * 0.9), F.arccos(t * 0.9), F.arctan(h), F.arctan2(h, F.cosh(t)),
             F.arctanh(t * 0.9), F.sinh(t), F.cosh(t),
-            F.fmod(h, np.full((1, 7), 0.7, dtype)), F.sign(h) * 0.1,
+            F.fmod(h, xp.full((1, 7), 0.7, h.dtype)), F.sign(h) * 0.1,
         ]
         return self.l2(sum(feats[1:], feats[0]) * 0.2)
 
@@ -106,3 +106,39 @@ def test_numpy_names_trace_with_numpy_dtypes(dtype):
                 tracer_numpy.fmod(x, x)
         else:
             assert tracer_numpy.fmod(x, x).dtype == dtype
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_cuda_training_with_special_functions_equals_eager_cupy(dtype):
+    """The same model compiled for CUDA (CUDA's own erfcx, erfinv, normcdf... and the
+    tg_sf_* helpers as device functions) against eager CuPy (cupyx.scipy.special)."""
+    cupy = pytest.importorskip('cupy')
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip('no CUDA device')
+    except Exception as e:  # noqa: BLE001 - CuPy without a driver raises various errors
+        pytest.skip(f'no usable CUDA device: {e}')
+    from compile_helpers import twin
+
+    from tracegrad.testing import training_step
+
+    model_c = build(SpecialNet, dtype)
+    model_e, = twin(model_c)
+    model_c.to_device('@cupy:0')
+    model_e.to_device('@cupy:0')
+    opt_c = optimizers.SGD(lr=0.05).setup(model_c)
+    opt_e = optimizers.SGD(lr=0.05).setup(model_e)
+    step_c = tracegrad.compile(training_step(model_c, opt_c), backend='cuda')
+    step_e = training_step(model_e, opt_e)
+    tol = {'rtol': 1e-4, 'atol': 1e-5} if dtype == np.float32 else {'rtol': 1e-10, 'atol': 1e-12}
+    for i, (x, t) in enumerate(mlp_batches(dtype, n=3)):
+        x, t = cupy.asarray(x), cupy.asarray(t)
+        loss_c, loss_e = step_c(x, t), step_e(x, t)
+        np.testing.assert_allclose(cupy.asnumpy(loss_c.array), cupy.asnumpy(loss_e.array),
+                                   err_msg=f'loss at step {i}', **tol)
+    assert 'tg_sf_zeta(' in step_c.source
+    for (name, pc), (_, pe) in zip(sorted(model_c.namedparams()), sorted(model_e.namedparams())):
+        assert isinstance(pc.array, cupy.ndarray), name
+        np.testing.assert_allclose(cupy.asnumpy(pc.array), cupy.asnumpy(pe.array),
+                                   err_msg=name, **tol)
