@@ -2,7 +2,8 @@
 from tracegrad.backend import register_array_namespace as _register
 from tracegrad.backend import register_special_namespace as _register_special
 from tracegrad.compile.api import CompiledFunction, compile  # noqa: F401
-from tracegrad.compile.tracer import CompileError, TracerArray, tracer_numpy, tracer_special  # noqa: F401
+from tracegrad.compile.tracer import CompileError, TracerArray, tracer_numpy  # noqa: F401
+from tracegrad.compile.tracer import tracer_special as _tracer_special
 
 _register(TracerArray, tracer_numpy)
-_register_special(tracer_numpy, tracer_special)
+_register_special(tracer_numpy, _tracer_special)

@@ -674,6 +674,8 @@ class TracerArray:
         if method != '__call__':
             raise fail(f'numpy.{ufunc.__name__}.{method} has no primitive')
         fn = getattr(tracer_numpy, ufunc.__name__, None)
+        if fn is None and ufunc.__name__ in vars(_TracerSpecial):  # scipy.special's ufuncs
+            fn = getattr(tracer_special, ufunc.__name__)
         if fn is None or kwargs.get('where', True) is not True:
             raise fail(f'numpy.{ufunc.__name__} has no primitive')
         result = fn(*inputs, **{k: v for k, v in kwargs.items() if k == 'dtype'})
@@ -1149,6 +1151,9 @@ class _TracerSpecial:
     __name__ = 'tracegrad.tracer_special'
 
     def __getattr__(self, name: str):
+        if name.startswith('__'):
+            raise AttributeError(name)
+
         def missing(*args, **kwargs):
             raise fail(f'scipy.special.{name} has no IR primitive')
         return missing
