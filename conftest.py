@@ -19,6 +19,7 @@ if os.environ.get('TRACEGRAD_HOST_CUPY') == '1':  # before anything imports trac
     import host_cupy
 
     sys.modules['cupy'] = host_cupy.module()
+    sys.modules.update(host_cupy.cupyx_modules())
 
 
 @pytest.fixture(autouse=True)

@@ -133,11 +133,63 @@ unary('sign', lambda xp, x: xp.sign(x), '(({t})(({0} > 0) - ({0} < 0)))', float_
 unary('logical_not', lambda xp, x: xp.logical_not(x), '(!{0})', float_only=False,
       out_dtype='bool')
 
+unary('asin', lambda xp, x: xp.arcsin(x), 'asin{f}({0})')
+unary('acos', lambda xp, x: xp.arccos(x), 'acos{f}({0})')
+unary('atan', lambda xp, x: xp.arctan(x), 'atan{f}({0})')
+unary('atanh', lambda xp, x: xp.arctanh(x), 'atanh{f}({0})')
+unary('sinh', lambda xp, x: xp.sinh(x), 'sinh{f}({0})')
+unary('cosh', lambda xp, x: xp.cosh(x), 'cosh{f}({0})')
+
+
+# Special functions. Their meaning is SciPy's (scipy.special on NumPy, cupyx.scipy.special
+# on CuPy). C99's libm has erf, erfc and lgamma and CUDA's device library a few more; the
+# rest are tg_sf_* functions of templates/common/special_functions.j2, which compute in
+# double (a float32 argument is widened and the result rounded).
+def special_module(xp: Any) -> Any:
+    """The special-function module of array module ``xp``: ``scipy.special`` for NumPy,
+    ``cupyx.scipy.special`` for CuPy (imported on first use; ImportError when missing)."""
+    if xp is numpy:
+        import scipy.special
+
+        return scipy.special
+    if getattr(xp, '__name__', None) == 'cupy':
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special
+    raise TypeError(f'no special-function module for array module {xp!r}')
+
+
+def _special(name: str) -> Callable:
+    return lambda xp, *args: getattr(special_module(xp), name)(*args)
+
+
+def _wide(fn: str, arity: int = 1) -> str:
+    """An expression calling the double-precision tg_sf_<fn>, rounded to the value's type."""
+    args = ', '.join(f'(double){{{i}}}' for i in range(arity))
+    return f'(({{t}})tg_sf_{fn}({args}))'
+
+
+unary('erf', _special('erf'), 'erf{f}({0})')
+unary('erfc', _special('erfc'), 'erfc{f}({0})')
+unary('erfcx', _special('erfcx'), _wide('erfcx'), 'erfcx{f}({0})')
+unary('erfinv', _special('erfinv'), _wide('erfinv'), 'erfinv{f}({0})')
+unary('erfcinv', _special('erfcinv'), _wide('erfcinv'), 'erfcinv{f}({0})')
+unary('ndtr', _special('ndtr'), _wide('ndtr'), 'normcdf{f}({0})')
+unary('log_ndtr', _special('log_ndtr'), _wide('log_ndtr'))
+unary('ndtri', _special('ndtri'), _wide('ndtri'), 'normcdfinv{f}({0})')
+unary('lgamma', _special('gammaln'), 'lgamma{f}({0})')
+unary('digamma', _special('digamma'), _wide('digamma'))
+
 binary('add', lambda xp, x, y: x + y, '({0} + {1})')
 binary('sub', lambda xp, x, y: x - y, '({0} - {1})')
 binary('mul', lambda xp, x, y: x * y, '({0} * {1})')
 binary('div', lambda xp, x, y: x / y, '({0} / {1})', float_only=True)
 binary('pow', lambda xp, x, y: x ** y, 'pow{f}({0}, {1})', float_only=True)
+binary('atan2', lambda xp, x, y: xp.arctan2(x, y), 'atan2{f}({0}, {1})', float_only=True)
+binary('fmod', lambda xp, x, y: xp.fmod(x, y), 'fmod{f}({0}, {1})', float_only=True)
+# polygamma(n, x): the order n as a float of x's dtype (NaN unless n = 0, 1, 2...)
+binary('polygamma', _special('polygamma'), _wide('polygamma', 2), float_only=True)
+binary('zeta', _special('zeta'), _wide('zeta', 2), float_only=True)  # Hurwitz: zeta(x, q)
 # NumPy's maximum/minimum propagate NaN from either side.
 binary('maximum', lambda xp, x, y: xp.maximum(x, y), '(({0} > {1} || {0} != {0}) ? {0} : {1})')
 binary('minimum', lambda xp, x, y: xp.minimum(x, y), '(({0} < {1} || {0} != {0}) ? {0} : {1})')

@@ -183,3 +183,16 @@ def test_runtime_refuses_what_a_gpu_refuses(host, checks, grid, block):
     with pytest.raises(host_cupy.kernels.LaunchError, match='launch configuration'):
         checks.get_function('reverse_in_block')(grid, block, (host.zeros(1, np.float32),
                                                               host.zeros(1, np.float32)))
+
+
+def test_cupyx_scipy_special(cp):
+    """SciPy's special functions on device arrays, under CuPy's names only."""
+    special = host_cupy.cupyx_modules()['cupyx.scipy.special']
+    r = special.erf(cp.asarray(np.array([0.0, 1.0])))
+    assert isinstance(r, host_cupy.ndarray)
+    np.testing.assert_allclose(r.get(), [0.0, 0.8427007929497149])
+    assert isinstance(special.zeta(2.0, cp.ones(2)), host_cupy.ndarray)
+    with pytest.raises(TypeError, match='device and host arrays do not mix'):
+        special.gammaln(np.ones(2))
+    with pytest.raises(AttributeError, match="'cupyx.scipy.special' has no attribute 'ellipk'"):
+        special.ellipk  # noqa: B018 - SciPy has it, CuPy does not

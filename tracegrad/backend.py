@@ -26,6 +26,41 @@ def register_array_namespace(array_type: type, xp: Any) -> None:
     _namespaces[array_type] = xp
 
 
+# Special-function namespaces of array modules that are not NumPy's or CuPy's (the tracer's).
+_special_namespaces: dict = {}
+
+
+def register_special_namespace(xp: Any, special: Any) -> None:
+    """Make :func:`get_special_module` return ``special`` for array module ``xp``."""
+    _special_namespaces[xp] = special
+
+
+def get_special_module(xp: Any, function: str) -> Any:
+    """The special-function namespace (erf, gammaln, zeta... by SciPy's names) of array
+    module ``xp``: ``scipy.special`` for NumPy, ``cupyx.scipy.special`` for CuPy, the
+    tracer's own while compiling.
+
+    Args:
+        xp: an array module, as :func:`get_array_module` returns.
+        function: the name of the function that needs it, for the error when SciPy (or
+            CuPy's cupyx) is not installed.
+
+    >>> backend.get_special_module(np, 'erf').erf(np.array([0., 1.]))
+    array([0.        , 0.84270079])
+    """
+    special = _special_namespaces.get(xp)
+    if special is not None:
+        return special
+    from codegen.primitives import special_module
+
+    try:
+        return special_module(xp)
+    except ImportError as e:
+        needs = 'SciPy (pip install "tracegrad[special]")' if xp is numpy else \
+            'cupyx.scipy.special, which comes with CuPy'
+        raise ImportError(f'{function} needs {needs} for its forward pass: {e}') from e
+
+
 def get_array_module(*args: Any) -> Any:
     """Return the array module (``numpy``, ``cupy``...) for the given arrays or Variables.
 

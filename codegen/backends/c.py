@@ -33,7 +33,7 @@ INT_LIMITS = {'int8': ('INT8_MIN', 'INT8_MAX'), 'uint8': ('0', 'UINT8_MAX'),
               'int32': ('INT32_MIN', 'INT32_MAX'), 'int64': ('INT64_MIN', 'INT64_MAX'),
               'bool': ('0', '1')}
 C = loops.Dialect('C', CTYPES, 'c_expr', restrict='restrict', nan='NAN', inf='INFINITY',
-                  true='1', false='0', int_suffix='')
+                  true='1', false='0', int_suffix='', function_qualifier='static inline')
 _ctype, _literal = C.ctype, C.literal
 
 # GEMMs with at least this many multiply-adds use all of OpenBLAS's threads; smaller
@@ -141,6 +141,7 @@ class _Renderer:
                              f'{v.size * v.itemsize});')
         n_in, n_out = len(self.graph.inputs), len(self.graph.outputs)
         return render('c/program.c.j2', kernels=self.kernels, body=self.body,
+                      special_functions=loops.special_functions(C, self.kernels),
                       blas_prefix=cache.BLAS_PREFIX,
                       constants=self.constants, uses_blas=self.uses_blas,
                       arena_bytes=self.plan.arena_bytes, n_inputs=n_in, n_outputs=n_out,

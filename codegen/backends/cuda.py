@@ -60,7 +60,8 @@ from codegen.render import render
 CUDA_TYPES = {'float32': 'float', 'float64': 'double', 'int32': 'int', 'int64': 'long long',
               'bool': 'bool', 'int8': 'signed char', 'uint8': 'unsigned char'}
 CUDA = loops.Dialect('CUDA', CUDA_TYPES, 'cuda_expr', restrict='__restrict__', nan='TG_NAN',
-                     inf='TG_INF', true='true', false='false', int_suffix='LL')
+                     inf='TG_INF', true='true', false='false', int_suffix='LL',
+                     function_qualifier='static __device__')
 _ctype, _literal = CUDA.ctype, CUDA.literal
 
 # Launch shapes (to be tuned on a GPU: see benchmarks/gpu_check.sh).
@@ -258,6 +259,7 @@ class _Renderer:
         texts = [k.text(in_batch.get(k.name)) for k in self.kernels.values()]
         texts += [self._batch_text(name, parts) for name, parts in self.batches.items()]
         return render('cuda/program.cu.j2', kernels=texts,
+                      special_functions=loops.special_functions(CUDA, texts),
                       summary=f'{len(self.graph.nodes)} nodes, {self.stats["fused_groups"]} '
                               f'fused groups, {self.stats["blas_calls"]} cuBLAS calls, '
                               f'{self.stats["launches"]} launches')
@@ -832,6 +834,7 @@ def render_linear_kernels(dtype: str = 'float32', activation: str = 'relu',
         raise BuildError(f'bad linear tile {tile}')
     ctype = _ctype(dtype)
     return render('cuda/program.cu.j2', summary=f'fused linear ({activation}, {dtype})',
+                  special_functions='',
                   kernels=[render('cuda/linear.cu.j2', prefix=prefix, ctype=ctype,
                                   activation=activation, bm=bm, bn=bn, bk=bk, tm=tm, tn=tn,
                                   act_expr=act.replace('{t}', ctype).replace('{0}', '{0}'),

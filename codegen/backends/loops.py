@@ -15,6 +15,7 @@ import math
 from codegen.cache import BuildError
 from codegen.ir import Graph, Value
 from codegen.primitives import get_primitive
+from codegen.render import render
 
 REDUCTIONS = ('sum', 'max', 'min')
 # read at another index of their one input: no arithmetic, no memory of their own
@@ -29,7 +30,7 @@ class Dialect:
     """How one target language spells types, literals and elementwise expressions."""
 
     def __init__(self, name: str, types: dict, expr_column: str, restrict: str, nan: str,
-                 inf: str, true: str, false: str, int_suffix: str):
+                 inf: str, true: str, false: str, int_suffix: str, function_qualifier: str):
         self.name = name                # for messages: 'C', 'CUDA'
         self.types = types              # dtype name -> type name
         self.expr_column = expr_column  # Primitive attribute holding the expression template
@@ -37,6 +38,7 @@ class Dialect:
         self.nan, self.inf = nan, inf
         self.true, self.false = true, false
         self.int_suffix = int_suffix    # after integer literals: 'LL' keeps 64-bit values exact
+        self.function_qualifier = function_qualifier  # of helper functions the kernels call
 
     def ctype(self, dtype: str) -> str:
         try:
@@ -55,6 +57,15 @@ class Dialect:
         if dtype == 'bool':
             return self.true if value else self.false
         return f'(({self.ctype(dtype)}){int(value)}{self.int_suffix})'
+
+
+def special_functions(dialect: Dialect, kernels: list) -> str:
+    """The helper functions of templates/common/special_functions.j2 (tg_sf_*) in
+    ``dialect``'s spelling when one of the rendered ``kernels`` calls one, else ''."""
+    if not any('tg_sf_' in k for k in kernels):
+        return ''
+    return render('common/special_functions.j2', qualifier=dialect.function_qualifier,
+                  inf=dialect.inf, nan=dialect.nan)
 
 
 def size(shape) -> int:

@@ -13,6 +13,7 @@ CuPy's do where NumPy code usually goes wrong on a GPU:
   ``__array_ufunc__``), as they do to CuPy, and refuse mixed operands;
 * reductions and indexing return 0-d arrays, not NumPy scalars;
 * ``cupy.random`` has its own generator (not NumPy's global one) and takes ``dtype``;
+* ``cupyx.scipy.special`` (``cupyx_modules()``) is SciPy's, on device arrays;
 * ``RawModule`` builds generated CUDA with the host C++ compiler and runs it with CUDA's
   barrier and warp-shuffle semantics (``kernels.py``); ``cublas.gemm`` computes with NumPy;
 * ``TRANSFERS`` counts copies between host and device ('to_host': ``get``, ``item``,
@@ -35,7 +36,7 @@ import numpy
 
 from . import kernels
 
-__all__ = ['module', 'ndarray']
+__all__ = ['cupyx_modules', 'module', 'ndarray']
 
 _DEVICE_COUNT = 1
 TRANSFERS: collections.Counter = collections.Counter()  # 'to_host', 'to_device'
@@ -465,6 +466,30 @@ class _Namespace:
         if callable(attr) and not isinstance(attr, type):
             return _caller(attr, f'{self.__name__}.{name}')
         return attr
+
+
+def cupyx_modules() -> dict:
+    """``cupyx``, ``cupyx.scipy`` and ``cupyx.scipy.special`` for ``sys.modules``: SciPy's
+    special functions on device arrays, under the names CuPy's ``cupyx.scipy.special``
+    has (SciPy is imported on first use)."""
+    special = types.ModuleType('cupyx.scipy.special')
+    names = frozenset(API['special'])
+
+    def special_function(name):
+        if name not in names:
+            raise AttributeError(f"module 'cupyx.scipy.special' has no attribute '{name}'")
+        import scipy.special
+
+        fn = _caller(getattr(scipy.special, name), f'cupyx.scipy.special.{name}')
+        setattr(special, name, fn)
+        return fn
+
+    special.__getattr__ = special_function  # a module's own __getattr__ (PEP 562)
+    scipy_ = types.ModuleType('cupyx.scipy')
+    scipy_.special = special
+    cupyx = types.ModuleType('cupyx')
+    cupyx.scipy = scipy_
+    return {'cupyx': cupyx, 'cupyx.scipy': scipy_, 'cupyx.scipy.special': special}
 
 
 def module(workdir: str | None = None) -> _Module:

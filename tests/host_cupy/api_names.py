@@ -1,5 +1,6 @@
-"""Write ``cupy_api.json``: the public names of the installed CuPy, which the stand-in
-exposes and nothing else (so code that calls a NumPy function CuPy lacks fails here too).
+"""Write ``cupy_api.json``: the public names of the installed CuPy (and of its
+``cupyx.scipy.special``), which the stand-in exposes and nothing else (so code that calls
+a NumPy or SciPy function CuPy lacks fails here too).
 
     pip install cupy-cuda13x   # imports without a GPU
     python3 tests/host_cupy/api_names.py
@@ -10,6 +11,7 @@ import os
 
 def collect() -> dict:
     import cupy
+    import cupyx.scipy.special
 
     def public(obj):
         return sorted(n for n in dir(obj) if not n.startswith('_'))
@@ -17,7 +19,7 @@ def collect() -> dict:
     return {'cupy_version': cupy.__version__, 'module': public(cupy),
             'ndarray': public(cupy.ndarray), 'ufunc': public(cupy.add),
             'random': public(cupy.random), 'linalg': public(cupy.linalg),
-            'fft': public(cupy.fft)}
+            'fft': public(cupy.fft), 'special': public(cupyx.scipy.special)}
 
 
 if __name__ == '__main__':

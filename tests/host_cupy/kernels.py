@@ -31,6 +31,25 @@ _LAUNCH_ERRORS = {
 }
 
 
+# CUDA's device library has special functions that the host's C library lacks; here they
+# are codegen's own double-precision ones (whose guard then keeps the generated code from
+# defining them again).
+_CUDA_ONLY_MATH = {'erfcx': 'erfcx', 'erfinv': 'erfinv', 'erfcinv': 'erfcinv',
+                   'normcdf': 'ndtr', 'normcdfinv': 'ndtri'}
+
+
+def device_math() -> str:
+    """Host definitions of the CUDA-only math functions (double and float forms)."""
+    from codegen.render import render
+
+    lines = [render('common/special_functions.j2', qualifier='static inline', inf='INFINITY',
+                    nan='NAN')]
+    for cuda, ours in sorted(_CUDA_ONLY_MATH.items()):
+        lines.append(f'static inline double {cuda}(double x) {{ return tg_sf_{ours}(x); }}')
+        lines.append(f'static inline float {cuda}f(float x) {{ return (float)tg_sf_{ours}(x); }}')
+    return '\n'.join(lines)
+
+
 class LaunchError(RuntimeError):
     """A kernel launch that a GPU would refuse, or that would hang there."""
 
@@ -124,7 +143,7 @@ class Builder:
             src = os.path.join(self.workdir, f'k{key}.cpp')
             so = os.path.join(self.workdir, f'k{key}.so')
             with open(src, 'w') as f:
-                f.write(f'#include "{HEADER}"\n#line 1 "generated.cu"\n{code}\n'
+                f.write(f'#include "{HEADER}"\n{device_math()}\n#line 1 "generated.cu"\n{code}\n'
                         f'#line 1 "launchers"\n{launchers}\n')
             proc = subprocess.run([CXX, '-std=c++17', '-O1', '-shared', '-fPIC', '-w',
                                    '-o', so + '.tmp', src], capture_output=True, text=True,

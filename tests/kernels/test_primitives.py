@@ -32,8 +32,11 @@ def _rng(*key) -> np.random.RandomState:
 
 
 def arr(rng, shape, dtype, domain='any'):
-    """A random array; ``domain``: any | positive | nonzero | small (integers, with ties)."""
+    """A random array; ``domain``: any | positive | nonzero | small (integers, with ties) |
+    order (integers 0..3) | (low, high)."""
     dtype = np.dtype(dtype)
+    if isinstance(domain, tuple):
+        return np.asarray(rng.uniform(*domain, shape), dtype)
     if dtype == np.bool_:
         return rng.uniform(size=shape) > 0.5
     if dtype.kind in 'iu':
@@ -45,6 +48,8 @@ def arr(rng, shape, dtype, domain='any'):
         a = rng.uniform(0.5, 2.0, shape) * np.where(rng.uniform(size=shape) > 0.5, 1, -1)
     elif domain == 'small':
         a = rng.randint(-2, 3, size=shape).astype(np.float64)
+    elif domain == 'order':
+        a = rng.randint(0, 4, size=shape).astype(np.float64)
     else:
         a = rng.uniform(-2.0, 2.0, shape)
     return np.asarray(a, dtype)
@@ -71,11 +76,34 @@ BINARY_SHAPES = [((), ()), ((7,), (7,)), ((2, 7), ()), ((), (13,)), ((7, 1), (1,
 
 POSITIVE = {'log', 'log1p', 'sqrt', 'rsqrt'}
 SMALL = {'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq', 'ne', 'sign', 'floor', 'ceil'}
+# open domains other than the whole line
+DOMAINS = {'asin': (-0.95, 0.95), 'acos': (-0.95, 0.95), 'atanh': (-0.95, 0.95),
+           'erfinv': (-0.95, 0.95), 'erfcinv': (0.02, 1.98), 'ndtri': (0.01, 0.99)}
+INF, NAN = float('inf'), float('nan')
+# Edges and tails of the special functions: infinities, NaN, poles, values outside the
+# domain (NaN), far tails, tiny arguments.
+EDGES = {
+    'erf': [0.0, INF, -INF, NAN, 6.0, -6.0, 1e-30],
+    'erfc': [INF, -INF, NAN, 10.0, -10.0, 26.0],
+    'erfcx': [INF, -INF, NAN, -10.0, 10.0, 30.0, 100.0, 1e30, 0.0],
+    'erfinv': [-1.0, 1.0, 0.0, 1.5, -1.5, NAN, 0.999999, 1e-30],
+    'erfcinv': [0.0, 2.0, 1.0, -1.0, 3.0, NAN, 1e-30, 1.9999, 0.5, 1.5],
+    'ndtr': [INF, -INF, NAN, -30.0, 30.0, 0.0],
+    'log_ndtr': [INF, -INF, NAN, -30.0, -1e5, 30.0, 0.0],
+    'ndtri': [0.0, 1.0, 0.5, -1.0, 2.0, NAN, 1e-30, 0.9999999],
+    'lgamma': [0.0, -1.0, INF, NAN, 1.0, 2.0, 100.0, 1e-30, -0.5],
+    'digamma': [0.0, -1.0, -2.5, INF, -INF, NAN, 1e-30, 1e30, 1.4616321],
+    'polygamma': ([0.0, 1.0, 2.0, 1.5, -1.0, 3.0, 1.0, 0.0],
+                  [0.0, 0.0, -1.5, 1.0, 1.0, 1e-3, 1e5, -INF]),
+    'zeta': ([1.0, 0.5, 2.0, 2.0, 2.5, 2.0, 60.0, 3.0, NAN],
+             [1.0, 1.0, 0.0, -1.5, -1.5, -2.0, 0.5, 1e4, 1.0]),
+}
 
 
 def unary_cases(name, dtypes):
     rng = _rng(name)
-    domain = 'positive' if name in POSITIVE else 'small' if name in SMALL else 'any'
+    domain = 'positive' if name in POSITIVE else 'small' if name in SMALL else \
+        DOMAINS.get(name, 'any')
     cases = [Case(dt, [arr(rng, s, dt, domain)]) for dt in dtypes
              for s in (UNARY_SHAPES if dt in F else UNARY_SHAPES[::2])]
     if name in ('floor', 'ceil'):  # non-integral values too
@@ -83,15 +111,27 @@ def unary_cases(name, dtypes):
     return cases
 
 
+def edge_cases(name, dtypes):
+    edges = EDGES.get(name)
+    if edges is None:
+        return []
+    columns = edges if isinstance(edges, tuple) else (edges,)
+    return [Case(dt, [np.array(c, dt) for c in columns]) for dt in dtypes]
+
+
 def binary_cases(name, dtypes):
     rng = _rng(name)
     cases = []
     for dt in dtypes:
         for sx, sy in (BINARY_SHAPES if dt in F else BINARY_SHAPES[2::2]):
-            if name == 'div':
+            if name in ('div', 'fmod'):
                 x, y = arr(rng, sx, dt), arr(rng, sy, dt, 'nonzero')
             elif name == 'pow':
                 x, y = arr(rng, sx, dt, 'positive'), arr(rng, sy, dt)
+            elif name == 'polygamma':
+                x, y = arr(rng, sx, dt, 'order'), arr(rng, sy, dt, 'positive')
+            elif name == 'zeta':
+                x, y = arr(rng, sx, dt, (1.5, 4.0)), arr(rng, sy, dt, 'positive')
             else:
                 domain = 'small' if name in SMALL else 'any'
                 x, y = arr(rng, sx, dt, domain), arr(rng, sy, dt, domain)
@@ -395,9 +435,9 @@ def _cases_for(p) -> list:
     if p.name == 'cast':
         return cast_cases(p.name, F + I + ('bool',))
     if p.kind == 'elementwise' and p.arity == 1:
-        return unary_cases(p.name, _unary_dtypes(p))
+        return unary_cases(p.name, _unary_dtypes(p)) + edge_cases(p.name, F)
     if p.kind == 'elementwise' and p.arity == 2:
-        cases = binary_cases(p.name, _binary_dtypes(p))
+        cases = binary_cases(p.name, _binary_dtypes(p)) + edge_cases(p.name, F)
         if p.name in ('maximum', 'minimum'):
             cases += nan_cases(p.name, F)
         return cases

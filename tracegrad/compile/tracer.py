@@ -142,7 +142,9 @@ def _cast(x: TracerArray, dtype: numpy.dtype) -> TracerArray:
 
 
 _FLOAT_ONLY = {'div', 'pow', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tan',
-               'tanh', 'floor', 'ceil', 'abs'}
+               'tanh', 'floor', 'ceil', 'abs', 'asin', 'acos', 'atan', 'atan2', 'atanh', 'sinh',
+               'cosh', 'erf', 'erfc', 'erfcx', 'erfinv', 'erfcinv', 'ndtr', 'log_ndtr', 'ndtri',
+               'lgamma', 'digamma', 'polygamma', 'zeta'}
 _COMPARE = {'gt', 'ge', 'lt', 'le', 'eq', 'ne'}
 
 
@@ -695,6 +697,8 @@ class TracerArray:
         if method != '__call__':
             raise fail(f'numpy.{ufunc.__name__}.{method} has no primitive')
         fn = getattr(tracer_numpy, ufunc.__name__, None)
+        if fn is None and ufunc.__name__ in vars(_TracerSpecial):  # scipy.special's ufuncs
+            fn = getattr(tracer_special, ufunc.__name__)
         if fn is None or kwargs.get('where', True) is not True:
             raise fail(f'numpy.{ufunc.__name__} has no primitive')
         result = fn(*inputs, **{k: v for k, v in kwargs.items() if k == 'dtype'})
@@ -925,6 +929,18 @@ class _TracerNumpy:
     def log2(self, x, **kw): return binary('div', unary('log', x), float(numpy.log(2)))
     def log10(self, x, **kw): return binary('div', unary('log', x), float(numpy.log(10)))
     def fix(self, x, **kw): return where(binary('ge', x, 0), unary('floor', x), unary('ceil', x))
+    def arcsin(self, x, **kw): return unary('asin', x)
+    def arccos(self, x, **kw): return unary('acos', x)
+    def arctan(self, x, **kw): return unary('atan', x)
+    def arctanh(self, x, **kw): return unary('atanh', x)
+    def sinh(self, x, **kw): return unary('sinh', x)
+    def cosh(self, x, **kw): return unary('cosh', x)
+    def arctan2(self, a, b, **kw): return binary('atan2', a, b)
+
+    def fmod(self, a, b, **kw):
+        if as_tracer(a).dtype.kind != 'f' and as_tracer(b).dtype.kind != 'f':
+            raise fail('numpy.fmod of integers has no IR primitive (only of floats)')
+        return binary('fmod', a, b)
 
     def abs(self, x, **kw):
         return as_tracer(x).__abs__()
@@ -1149,3 +1165,35 @@ class _TracerNumpy:
 
 
 tracer_numpy = _TracerNumpy()
+
+
+class _TracerSpecial:
+    """``scipy.special`` while tracing (what ``backend.get_special_module`` returns for
+    the tracer): SciPy's names and dtype rules (integers compute in float64)."""
+
+    __name__ = 'tracegrad.tracer_special'
+
+    def __getattr__(self, name: str):
+        if name.startswith('__'):
+            raise AttributeError(name)
+
+        def missing(*args, **kwargs):
+            raise fail(f'scipy.special.{name} has no IR primitive')
+        return missing
+
+    def erf(self, x): return unary('erf', x)
+    def erfc(self, x): return unary('erfc', x)
+    def erfcx(self, x): return unary('erfcx', x)
+    def erfinv(self, x): return unary('erfinv', x)
+    def erfcinv(self, x): return unary('erfcinv', x)
+    def ndtr(self, x): return unary('ndtr', x)
+    def log_ndtr(self, x): return unary('log_ndtr', x)
+    def ndtri(self, x): return unary('ndtri', x)
+    def gammaln(self, x): return unary('lgamma', x)
+    def digamma(self, x): return unary('digamma', x)
+    psi = digamma
+    def polygamma(self, n, x): return binary('polygamma', n, x)
+    def zeta(self, x, q): return binary('zeta', x, q)
+
+
+tracer_special = _TracerSpecial()
