@@ -1,7 +1,19 @@
 """Connection functions: linear maps, convolutions and embeddings."""
 from tracegrad.functions.connection.convolution_2d import convolution_2d
+from tracegrad.functions.connection.convolution_nd import (
+    convolution_1d,
+    convolution_3d,
+    convolution_nd,
+)
 from tracegrad.functions.connection.deconvolution_2d import deconvolution_2d
+from tracegrad.functions.connection.deconvolution_nd import (
+    deconvolution_1d,
+    deconvolution_3d,
+    deconvolution_nd,
+)
 from tracegrad.functions.connection.embed_id import embed_id
 from tracegrad.functions.connection.linear import linear
 
-__all__ = ['convolution_2d', 'deconvolution_2d', 'embed_id', 'linear']
+__all__ = ['convolution_1d', 'convolution_2d', 'convolution_3d', 'convolution_nd',
+           'deconvolution_1d', 'deconvolution_2d', 'deconvolution_3d', 'deconvolution_nd',
+           'embed_id', 'linear']
