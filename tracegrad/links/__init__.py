@@ -4,6 +4,14 @@ from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.bias import Bias, Scale
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
+from tracegrad.links.convolution_nd import (
+    Convolution1D,
+    Convolution3D,
+    ConvolutionND,
+    Deconvolution1D,
+    Deconvolution3D,
+    DeconvolutionND,
+)
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.highway import Highway
@@ -20,8 +28,14 @@ __all__ = [
     'BatchNormalization',
     'Bias',
     'Classifier',
+    'Convolution1D',
     'Convolution2D',
+    'Convolution3D',
+    'ConvolutionND',
+    'Deconvolution1D',
     'Deconvolution2D',
+    'Deconvolution3D',
+    'DeconvolutionND',
     'EmbedID',
     'GroupNormalization',
     'Highway',

@@ -54,6 +54,8 @@ def grouped_conv(col, W, groups: int):
     k = (c // groups) * math.prod(W.shape[2:])
     col = col.reshape(n, groups, k, math.prod(out))
     W = W.reshape(groups, c_o // groups, k)
+    if groups > 1:  # equal batch axes on both sides: one batched GEMM over (n, groups)
+        W = xp.broadcast_to(W, (n,) + W.shape)
     y = xp.matmul(W, col)  # (n, groups, c_o / groups, out pixels)
     return y.reshape((n, c_o) + tuple(out))
 

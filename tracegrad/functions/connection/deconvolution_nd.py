@@ -95,6 +95,8 @@ class DeconvolutionND(FunctionNode):
         out_size = self._out_size(x.shape, W.shape)
         W = W.reshape(groups, c_in // groups, c_out_g * math.prod(ksize)).transpose(0, 2, 1)
         x = x.reshape(n, groups, c_in // groups, math.prod(size_in))
+        if groups > 1:  # equal batch axes on both sides: one batched GEMM over (n, groups)
+            W = xp.broadcast_to(W, (n,) + W.shape)
         col = xp.matmul(W, x)  # (n, groups, c_out_g * kernel cells, input pixels)
         col = col.reshape((n, groups * c_out_g) + tuple(ksize) + tuple(size_in))
         y = col2im_nd(col, self.stride, self.pad, out_size, self.dilate)
