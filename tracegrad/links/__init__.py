@@ -3,7 +3,12 @@ from tracegrad.links.activation import Maxout, PReLU
 from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.bias import Bias, Scale
 from tracegrad.links.classifier import Classifier
-from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
+from tracegrad.links.convolution_2d import (
+    Convolution2D,
+    Deconvolution2D,
+    DepthwiseConvolution2D,
+    DilatedConvolution2D,
+)
 from tracegrad.links.convolution_nd import (
     Convolution1D,
     Convolution3D,
@@ -36,6 +41,8 @@ __all__ = [
     'Deconvolution2D',
     'Deconvolution3D',
     'DeconvolutionND',
+    'DepthwiseConvolution2D',
+    'DilatedConvolution2D',
     'EmbedID',
     'GroupNormalization',
     'Highway',

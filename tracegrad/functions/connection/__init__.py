@@ -11,9 +11,11 @@ from tracegrad.functions.connection.deconvolution_nd import (
     deconvolution_3d,
     deconvolution_nd,
 )
+from tracegrad.functions.connection.depthwise_convolution_2d import depthwise_convolution_2d
+from tracegrad.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from tracegrad.functions.connection.embed_id import embed_id
 from tracegrad.functions.connection.linear import linear
 
 __all__ = ['convolution_1d', 'convolution_2d', 'convolution_3d', 'convolution_nd',
            'deconvolution_1d', 'deconvolution_2d', 'deconvolution_3d', 'deconvolution_nd',
-           'embed_id', 'linear']
+           'depthwise_convolution_2d', 'dilated_convolution_2d', 'embed_id', 'linear']
