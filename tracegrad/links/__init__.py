@@ -2,6 +2,7 @@
 from tracegrad.links.activation import Maxout, PReLU
 from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.bias import Bias, Scale
+from tracegrad.links.bilinear import Bilinear
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import (
     Convolution2D,
@@ -32,6 +33,7 @@ __all__ = [
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'Bilinear',
     'Classifier',
     'Convolution1D',
     'Convolution2D',

@@ -1,4 +1,5 @@
 """Connection functions: linear maps, convolutions and embeddings."""
+from tracegrad.functions.connection.bilinear import bilinear
 from tracegrad.functions.connection.convolution_2d import convolution_2d
 from tracegrad.functions.connection.convolution_nd import (
     convolution_1d,
@@ -16,6 +17,6 @@ from tracegrad.functions.connection.dilated_convolution_2d import dilated_convol
 from tracegrad.functions.connection.embed_id import embed_id
 from tracegrad.functions.connection.linear import linear
 
-__all__ = ['convolution_1d', 'convolution_2d', 'convolution_3d', 'convolution_nd',
+__all__ = ['bilinear', 'convolution_1d', 'convolution_2d', 'convolution_3d', 'convolution_nd',
            'deconvolution_1d', 'deconvolution_2d', 'deconvolution_3d', 'deconvolution_nd',
            'depthwise_convolution_2d', 'dilated_convolution_2d', 'embed_id', 'linear']
