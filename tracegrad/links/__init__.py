@@ -21,12 +21,14 @@ from tracegrad.links.convolution_nd import (
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.highway import Highway
+from tracegrad.links.inception import Inception, InceptionBN
 from tracegrad.links.layer_normalization import (
     GroupNormalization,
     LayerNormalization,
 )
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
+from tracegrad.links.mlp_convolution_2d import MLPConvolution2D
 
 __all__ = [
     'GRU',
@@ -48,8 +50,11 @@ __all__ = [
     'EmbedID',
     'GroupNormalization',
     'Highway',
+    'Inception',
+    'InceptionBN',
     'LayerNormalization',
     'Linear',
+    'MLPConvolution2D',
     'Maxout',
     'PReLU',
     'Scale',
