@@ -9,6 +9,7 @@ from tracegrad.links.convolution_2d import (
     Deconvolution2D,
     DepthwiseConvolution2D,
     DilatedConvolution2D,
+    LocalConvolution2D,
 )
 from tracegrad.links.convolution_nd import (
     Convolution1D,
@@ -54,6 +55,7 @@ __all__ = [
     'InceptionBN',
     'LayerNormalization',
     'Linear',
+    'LocalConvolution2D',
     'MLPConvolution2D',
     'Maxout',
     'PReLU',

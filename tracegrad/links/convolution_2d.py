@@ -1,5 +1,5 @@
-"""Convolution2D, Deconvolution2D, DilatedConvolution2D and DepthwiseConvolution2D:
-2-D convolution layers."""
+"""Convolution2D, Deconvolution2D, DilatedConvolution2D, DepthwiseConvolution2D and
+LocalConvolution2D: 2-D convolution layers."""
 from __future__ import annotations
 
 from tracegrad import functions as F
@@ -174,3 +174,58 @@ class DepthwiseConvolution2D(Link):
                                  f'got shape {x.shape}')
             self._initialize_params(x.shape[1])
         return F.depthwise_convolution_2d(x, self.W, self.b, self.stride, self.pad)
+
+
+class LocalConvolution2D(Link):
+    """A 2-D locally connected layer: ``F.local_convolution_2d``, unshared filters.
+
+    ``W`` has shape ``(out_channels, out_h, out_w, in_channels, kh, kw)`` and
+    ``b`` ``(out_channels, out_h, out_w)``, where ``out_h = (h - kh) // sy + 1``
+    (likewise ``out_w``) for an input of spatial size ``in_size = (h, w)``. If
+    ``in_channels`` or ``in_size`` is None, both are read from the first input.
+
+    Args:
+        in_channels: input channels, or None (lazy).
+        out_channels: output channels.
+        in_size: the input's ``(h, w)`` (int or pair), or None (lazy).
+        ksize: kernel size (int or pair).
+        stride: stride (int or pair).
+        nobias: if True, there is no bias.
+        initialW: initializer for ``W`` (default LeCunNormal).
+        initial_bias: initializer for ``b`` (default 0).
+    """
+
+    def __init__(self, in_channels, out_channels, in_size=None, ksize=None, stride=1,
+                 nobias=False, initialW=None, initial_bias=None):
+        super().__init__()
+        name = 'LocalConvolution2D'
+        if ksize is None:
+            raise TypeError(f'{name}: ksize is required')
+        self.ksize = ksize
+        self.stride = pair(stride, name, 'stride')
+        self.nobias = nobias
+        self.out_channels = out_channels
+        with self.init_scope():
+            self.W = Parameter(initializers._get_initializer(initialW))
+            self.b = None if nobias else Parameter(initializers._get_initializer(
+                0 if initial_bias is None else initial_bias))
+            if in_channels is not None and in_size is not None:
+                self._initialize_params(in_channels, pair(in_size, name, 'in_size'))
+
+    def _initialize_params(self, in_channels: int, in_size: tuple) -> None:
+        kh, kw = pair(self.ksize, 'LocalConvolution2D', 'ksize')
+        out = ((in_size[0] - kh) // self.stride[0] + 1, (in_size[1] - kw) // self.stride[1] + 1)
+        if min(out) < 1:
+            raise ValueError(f'LocalConvolution2D: the input size {tuple(in_size)} is smaller '
+                             f'than the kernel {(kh, kw)}')
+        self.W.initialize((self.out_channels,) + out + (in_channels, kh, kw))
+        if self.b is not None:
+            self.b.initialize((self.out_channels,) + out)
+
+    def forward(self, x):
+        if self.W.array is None:
+            if len(x.shape) != 4:
+                raise ValueError(f'LocalConvolution2D: the input must be 4-D (N, C, H, W), '
+                                 f'got shape {x.shape}')
+            self._initialize_params(x.shape[1], x.shape[2:])
+        return F.local_convolution_2d(x, self.W, self.b, self.stride)

@@ -16,7 +16,10 @@ from tracegrad.functions.connection.depthwise_convolution_2d import depthwise_co
 from tracegrad.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from tracegrad.functions.connection.embed_id import embed_id
 from tracegrad.functions.connection.linear import linear
+from tracegrad.functions.connection.local_convolution_2d import local_convolution_2d
+from tracegrad.functions.connection.shift import shift
 
 __all__ = ['bilinear', 'convolution_1d', 'convolution_2d', 'convolution_3d', 'convolution_nd',
            'deconvolution_1d', 'deconvolution_2d', 'deconvolution_3d', 'deconvolution_nd',
-           'depthwise_convolution_2d', 'dilated_convolution_2d', 'embed_id', 'linear']
+           'depthwise_convolution_2d', 'dilated_convolution_2d', 'embed_id', 'linear', 'local_convolution_2d',
+           'shift']

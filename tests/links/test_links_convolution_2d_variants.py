@@ -78,3 +78,40 @@ def test_dilated_forward_backward_and_argument_forms(float64_params, check_link_
         assert lazy.W.array is None
         assert lazy(x).shape == (1, 7, 2, 2) and lazy.W.shape == (7, 3, 5, 5)
     assert L.DilatedConvolution2D(3, 4, 3, nobias=True).b is None
+
+
+def _local_ref(x, W, b, stride):
+    c_o, oh, ow, _, kh, kw = W.shape
+    y = np.zeros((x.shape[0], c_o, oh, ow), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            y[:, :, i, j] = np.tensordot(patch, W[:, i, j], ((1, 2, 3), (1, 2, 3)))
+    return y if b is None else y + b[None]
+
+
+@pytest.mark.parametrize('stride', [1, 2])
+def test_local_convolution_forward_and_backward(stride, float64_params, check_link_backward):
+    np.random.seed(0)
+    link = L.LocalConvolution2D(3, 2, (5, 6), 3, stride)
+    out = ((5 - 3) // stride + 1, (6 - 3) // stride + 1)
+    assert link.W.shape == (2,) + out + (3, 3, 3) and link.b.shape == (2,) + out
+    link.b.array[...] = np.random.randn(*link.b.shape)
+    x = np.random.randn(2, 3, 5, 6)
+    np.testing.assert_allclose(link(x).array, _local_ref(x, link.W.array, link.b.array, stride),
+                               atol=1e-10)
+    check_link_backward(link, x)
+
+
+def test_local_convolution_lazy_and_errors():
+    link = L.LocalConvolution2D(None, 4, ksize=(2, 1), nobias=True)
+    assert link.W.array is None and link.b is None
+    y = link(np.ones((1, 3, 4, 4), np.float32))
+    assert y.shape == (1, 4, 3, 4) and link.W.shape == (4, 3, 4, 3, 2, 1)
+    assert L.LocalConvolution2D(3, 4, None, 2).W.array is None  # in_size missing: lazy
+    with pytest.raises(TypeError, match='LocalConvolution2D: ksize is required'):
+        L.LocalConvolution2D(3, 4, (5, 5))
+    with pytest.raises(ValueError, match='LocalConvolution2D: the input size'):
+        L.LocalConvolution2D(3, 4, (2, 5), 3)
+    with pytest.raises(ValueError, match='LocalConvolution2D: the input must be 4-D'):
+        L.LocalConvolution2D(None, 4, ksize=2)(np.ones((1, 3, 4), np.float32))
