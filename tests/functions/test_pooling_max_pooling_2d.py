@@ -116,19 +116,19 @@ def test_tiling_windows_are_the_general_windows(dtype, ksize, shape):
     """Windows that tile the image (stride = ksize, no padding, sizes divisible) are taken
     by a reshape and a transpose; they hold what the general gather (im2col) holds, and
     put back (col2im) what it puts back."""
-    from tracegrad.functions.connection.im2col import col2im, im2col
+    from tracegrad.functions.connection.im2col import col2im_nd, im2col_nd
     from tracegrad.functions.pooling.windows import Window
 
-    window = Window.from_args('test', ksize, None, 0, True)
-    assert window.tiles(*shape[2:])
-    if window.kh > 1:  # a size not divisible, a smaller stride, padding: no tiling
-        assert not window.tiles(shape[2] + 1, shape[3])
-        assert not Window.from_args('test', ksize, 1, 0, True).tiles(*shape[2:])
-        assert not Window.from_args('test', ksize, None, 1, True).tiles(*shape[2:])
+    window = Window.from_args('test', 2, ksize, None, 0, True)
+    assert window.tiles(shape[2:])
+    if window.ksize[0] > 1:  # a size not divisible, a smaller stride, padding: no tiling
+        assert not window.tiles((shape[2] + 1, shape[3]))
+        assert not Window.from_args('test', 2, ksize, 1, 0, True).tiles(shape[2:])
+        assert not Window.from_args('test', 2, ksize, None, 1, True).tiles(shape[2:])
     x = np.random.RandomState(0).randn(*shape).astype(dtype)
-    general = im2col(x, window.kh, window.kw, window.sy, window.sx, 0, 0)
+    general = im2col_nd(x, window.ksize, window.stride, (0, 0))
     n, c, kh, kw, oh, ow = general.shape
     col = window.columns(x)
     np.testing.assert_array_equal(col, general.reshape(n, c, kh * kw, oh, ow))
     np.testing.assert_array_equal(window.image(col, shape[2:]),
-                                  col2im(general, window.sy, window.sx, 0, 0, *shape[2:]))
+                                  col2im_nd(general, window.stride, (0, 0), shape[2:]))

@@ -2,14 +2,30 @@
 from tracegrad.links.activation import Maxout, PReLU
 from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.bias import Bias, Scale
+from tracegrad.links.bilinear import Bilinear
 from tracegrad.links.black_out import BlackOut
 from tracegrad.links.classifier import Classifier
-from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
+from tracegrad.links.convolution_2d import (
+    Convolution2D,
+    Deconvolution2D,
+    DepthwiseConvolution2D,
+    DilatedConvolution2D,
+    LocalConvolution2D,
+)
+from tracegrad.links.convolution_nd import (
+    Convolution1D,
+    Convolution3D,
+    ConvolutionND,
+    Deconvolution1D,
+    Deconvolution3D,
+    DeconvolutionND,
+)
 from tracegrad.links.crf1d import CRF1d
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.hierarchical_softmax import BinaryHierarchicalSoftmax
 from tracegrad.links.highway import Highway
+from tracegrad.links.inception import Inception, InceptionBN
 from tracegrad.links.layer_normalization import (
     GroupNormalization,
     LayerNormalization,
@@ -17,6 +33,7 @@ from tracegrad.links.layer_normalization import (
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
 from tracegrad.links.mgu import StatefulMGU, StatelessMGU
+from tracegrad.links.mlp_convolution_2d import MLPConvolution2D
 from tracegrad.links.n_step_rnn import (
     NStepBiGRU,
     NStepBiLSTM,
@@ -36,18 +53,31 @@ __all__ = [
     'LSTM',
     'BatchNormalization',
     'Bias',
+    'Bilinear',
     'BinaryHierarchicalSoftmax',
     'BlackOut',
     'CRF1d',
     'ChildSumTreeLSTM',
     'Classifier',
+    'Convolution1D',
     'Convolution2D',
+    'Convolution3D',
+    'ConvolutionND',
+    'Deconvolution1D',
     'Deconvolution2D',
+    'Deconvolution3D',
+    'DeconvolutionND',
+    'DepthwiseConvolution2D',
+    'DilatedConvolution2D',
     'EmbedID',
     'GroupNormalization',
     'Highway',
+    'Inception',
+    'InceptionBN',
     'LayerNormalization',
     'Linear',
+    'LocalConvolution2D',
+    'MLPConvolution2D',
     'Maxout',
     'NStepBiGRU',
     'NStepBiLSTM',

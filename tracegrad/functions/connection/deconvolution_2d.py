@@ -1,116 +1,17 @@
-"""2-D deconvolution (transposed convolution, ``deconvolution_2d``).
-
-Its forward is the data gradient of a convolution: one batched GEMM per group
-gives the windows, and ``col2im`` sums them into the output image.
-"""
+"""2-D deconvolution (``deconvolution_2d``): the ``N = 2`` case of :func:`deconvolution_nd`."""
 from __future__ import annotations
 
-from tracegrad.backend import get_array_module
-from tracegrad.function_node import FunctionNode
-from tracegrad.functions.connection.convolution_2d import (
-    Convolution2DFunction,
-    Convolution2DGradW,
-    SumChannels,
-    add_channel_bias,
-    check_groups,
-    check_positive_outsize,
-)
-from tracegrad.functions.connection.im2col import (
-    col2im,
-    get_conv_outsize,
-    get_deconv_outsize,
-    nonnegative_pair,
-    positive_pair,
-)
-from tracegrad.utils import type_check
+from tracegrad.functions.connection.convolution_nd import _apply
+from tracegrad.functions.connection.deconvolution_nd import DeconvolutionND, make_deconvolution
 from tracegrad.variable import Variable
 
 __all__ = ['deconvolution_2d']
 
 
-class Deconvolution2DFunction(FunctionNode):
-    """The transpose of :class:`Convolution2DFunction`; ``outsize`` may be None."""
+class Deconvolution2DFunction(DeconvolutionND):
+    """:class:`DeconvolutionND` with two spatial axes (named for its error messages)."""
 
-    def __init__(self, stride: tuple, pad: tuple, outsize, dilate: tuple, groups: int):
-        self.stride = stride
-        self.pad = pad
-        self.outsize = None if outsize is None else tuple(outsize)
-        self.dilate = dilate
-        self.groups = groups
-
-    def check_type_forward(self, in_types):
-        n_in = len(in_types)
-        type_check._argname(in_types, ('x', 'W', 'b')[:n_in])
-        x, W = in_types[0], in_types[1]
-        type_check.expect(
-            x.dtype.kind == 'f',
-            W.dtype == x.dtype,
-            x.ndim == 4,
-            W.ndim == 4,
-            x.shape[1] == W.shape[0],
-            W.shape[0] % self.groups == 0,
-        )
-        if self.outsize is not None:
-            for axis in (2, 3):
-                k = W.shape[axis].eval()
-                out, s, p, d = (v[axis - 2] for v in (self.outsize, self.stride, self.pad,
-                                                      self.dilate))
-                type_check.expect(get_conv_outsize(out, k, s, p, False, d) <= x.shape[axis],
-                                  x.shape[axis] <= get_conv_outsize(out, k, s, p, True, d))
-        if n_in == 3:
-            b = in_types[2]
-            type_check.expect(b.dtype == x.dtype, b.ndim == 1,
-                              b.shape[0] == W.shape[1] * self.groups)
-
-    def _out_size(self, x_shape, w_shape) -> tuple:
-        if self.outsize is not None:
-            return self.outsize
-        size = tuple(get_deconv_outsize(x_shape[a], w_shape[a], self.stride[a - 2],
-                                        self.pad[a - 2], False, self.dilate[a - 2])
-                     for a in (2, 3))
-        check_positive_outsize('deconvolution_2d', *size)
-        return size
-
-    def forward(self, inputs):
-        self.retain_inputs((0, 1))
-        x, W = inputs[0], inputs[1]
-        xp = get_array_module(x, W)
-        groups = self.groups
-        n, c_in, h, w = x.shape
-        _, c_out_g, kh, kw = W.shape
-        out_h, out_w = self._out_size(x.shape, W.shape)
-        W = W.reshape(groups, c_in // groups, c_out_g * kh * kw).transpose(0, 2, 1)
-        x = x.reshape(n, groups, c_in // groups, h * w)
-        col = xp.matmul(W, x)  # (n, groups, c_out_g * kh * kw, h * w)
-        col = col.reshape(n, groups * c_out_g, kh, kw, h, w)
-        (sy, sx), (ph, pw), (dy, dx) = self.stride, self.pad, self.dilate
-        y = col2im(col, sy, sx, ph, pw, out_h, out_w, dy, dx)
-        if len(inputs) == 3:
-            y = add_channel_bias(y, inputs[2])
-        return y,
-
-    def backward(self, indexes, grad_outputs):
-        x, W = self.get_retained_inputs()
-        gy, = grad_outputs
-        kh, kw = W.shape[2:]
-        (sy, sx), (ph, pw), (dy, dx) = self.stride, self.pad, self.dilate
-        out_h, out_w = gy.shape[2:]
-        # The convolution that maps gy back to x's size may need cover_all.
-        cover_all = (x.shape[2] != get_conv_outsize(out_h, kh, sy, ph, False, dy)
-                     or x.shape[3] != get_conv_outsize(out_w, kw, sx, pw, False, dx))
-        ret = []
-        for i in indexes:
-            if i == 0:
-                conv = Convolution2DFunction(self.stride, self.pad, cover_all, self.dilate,
-                                             self.groups)
-                ret.append(conv.apply((gy, W))[0])
-            elif i == 1:
-                grad_w = Convolution2DGradW((kh, kw), self.stride, self.pad, cover_all,
-                                            self.dilate, self.groups)
-                ret.append(grad_w.apply((gy, x))[0])
-            else:
-                ret.append(SumChannels().apply((gy,))[0])
-        return tuple(ret)
+    func = 'deconvolution_2d'
 
 
 def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None, *, dilate=1,
@@ -161,12 +62,6 @@ def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None, *, dilate=1,
     >>> y.shape == (n, c_o, h_o, w_o)
     True
     """
-    name = 'deconvolution_2d'
-    if outsize is not None:
-        outsize = positive_pair(outsize, name, 'outsize')
-    node = Deconvolution2DFunction(
-        positive_pair(stride, name, 'stride'), nonnegative_pair(pad, name, 'pad'), outsize,
-        positive_pair(dilate, name, 'dilate'), check_groups(groups, name))
-    if b is None:
-        return node.apply((x, W))[0]
-    return node.apply((x, W, b))[0]
+    node = make_deconvolution(Deconvolution2DFunction, 'deconvolution_2d', 2, stride, pad,
+                              outsize, dilate, groups)
+    return _apply(node, x, W, b)

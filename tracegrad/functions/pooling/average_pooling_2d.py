@@ -1,17 +1,14 @@
-"""Average pooling (``average_pooling_2d``): the mean of each window."""
+"""Average pooling (``average_pooling_2d``): the ``N = 2`` case of :func:`average_pooling_nd`."""
 from __future__ import annotations
 
-from tracegrad.functions.pooling.windows import Window, WindowSum, check_float_image
+from tracegrad.functions.pooling.average_pooling_nd import AveragePoolingND, average_pool
 from tracegrad.variable import Variable
 
 __all__ = ['average_pooling_2d']
 
 
-class AveragePooling2D(WindowSum):
-    """Window sums divided by the window size (padded cells count as zeros)."""
-
-    def check_type_forward(self, in_types):
-        check_float_image(in_types)
+class AveragePooling2D(AveragePoolingND):
+    """:class:`AveragePoolingND` with two spatial axes (named for its error messages)."""
 
 
 def average_pooling_2d(x, ksize, stride=None, pad=0) -> Variable:
@@ -35,5 +32,4 @@ def average_pooling_2d(x, ksize, stride=None, pad=0) -> Variable:
     array([[[[ 2.5,  4.5],
              [10.5, 12.5]]]], dtype=float32)
     """
-    window = Window.from_args('average_pooling_2d', ksize, stride, pad, False)
-    return AveragePooling2D(window, window.kh * window.kw).apply((x,))[0]
+    return average_pool(AveragePooling2D, 'average_pooling_2d', 2, x, ksize, stride, pad, 0)

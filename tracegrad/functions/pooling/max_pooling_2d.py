@@ -1,32 +1,13 @@
-"""Max pooling (``max_pooling_2d``): the largest value of each window."""
+"""Max pooling (``max_pooling_2d``): the ``N = 2`` case of :func:`max_pooling_nd`."""
 from __future__ import annotations
 
-from tracegrad.function_node import FunctionNode
-from tracegrad.functions.pooling.windows import ScatterToWindows, Window, check_float_image
+from tracegrad.functions.pooling.max_pooling_nd import MaxPoolingND, max_pool
 
 __all__ = ['max_pooling_2d']
 
 
-class MaxPooling2D(FunctionNode):
-    """Max over each window (``-inf`` padding); remembers each window's argmax."""
-
-    def __init__(self, window: Window):
-        self.window = window
-
-    def check_type_forward(self, in_types):
-        check_float_image(in_types)
-
-    def forward(self, inputs):
-        x, = inputs
-        self.in_size = x.shape[2:]
-        col = self.window.columns(x, pad_value=-float('inf'))
-        # argmax picks the first of equal values, so ties send the gradient to one cell.
-        self.indexes = col.argmax(axis=2)
-        return col.max(axis=2),
-
-    def backward(self, indexes, grad_outputs):
-        scatter = ScatterToWindows(self.window, self.in_size)
-        return scatter.apply((grad_outputs[0], self.indexes))[0],
+class MaxPooling2D(MaxPoolingND):
+    """:class:`MaxPoolingND` with two spatial axes (named for its error messages)."""
 
 
 def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
@@ -61,8 +42,4 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=
     name = 'max_pooling_2d'
     if len(x.shape) != 4:
         raise ValueError(f'{name}: x must have 4 axes (n, c, h, w), got shape {tuple(x.shape)}')
-    node = MaxPooling2D(Window.from_args(name, ksize, stride, pad, cover_all))
-    y = node.apply((x,))[0]
-    if return_indices:
-        return y, node.indexes
-    return y
+    return max_pool(MaxPooling2D, name, 2, x, ksize, stride, pad, cover_all, return_indices)

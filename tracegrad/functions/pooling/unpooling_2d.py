@@ -1,19 +1,14 @@
-"""Unpooling (``unpooling_2d``): copy each value into every cell of its window."""
+"""Unpooling (``unpooling_2d``): the ``N = 2`` case of :func:`unpooling_nd`."""
 from __future__ import annotations
 
-from tracegrad.functions.connection.im2col import positive_pair
-from tracegrad.functions.pooling.windows import Window, WindowSpread, check_float_image
+from tracegrad.functions.pooling.unpooling_nd import UnpoolingND, unpool
 from tracegrad.variable import Variable
 
 __all__ = ['unpooling_2d']
 
 
-class Unpooling2D(WindowSpread):
-    """Each value added to all cells of its window; overlaps sum."""
-
-    def check_type_forward(self, in_types):
-        check_float_image(in_types)
-        self.window.check_unpooled_size(in_types[0], self.size)
+class Unpooling2D(UnpoolingND):
+    """:class:`UnpoolingND` with two spatial axes (named for its error messages)."""
 
 
 def unpooling_2d(x, ksize, stride=None, pad=0, outsize=None, cover_all=True) -> Variable:
@@ -42,7 +37,4 @@ def unpooling_2d(x, ksize, stride=None, pad=0, outsize=None, cover_all=True) -> 
              [3., 3., 4., 4.],
              [3., 3., 4., 4.]]]], dtype=float32)
     """
-    name = 'unpooling_2d'
-    window = Window.from_args(name, ksize, stride, pad, cover_all)
-    size = None if outsize is None else positive_pair(outsize, name, 'outsize')
-    return Unpooling2D(window, size).apply((x,))[0]
+    return unpool(Unpooling2D, 'unpooling_2d', 2, x, ksize, stride, pad, outsize, cover_all)

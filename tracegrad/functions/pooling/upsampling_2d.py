@@ -73,7 +73,7 @@ def upsampling_2d(x, indexes, ksize, stride=None, pad=0, outsize=None,
              [ 0., 32.,  0., 34.,  0., 36.]]]], dtype=float32)
     """
     name = 'upsampling_2d'
-    window = Window.from_args(name, ksize, stride, pad, cover_all)
+    window = Window.from_args(name, 2, ksize, stride, pad, cover_all)
     size = None if outsize is None else positive_pair(outsize, name, 'outsize')
     if isinstance(indexes, Variable):
         indexes = indexes.array
