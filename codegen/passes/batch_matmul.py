@@ -1,5 +1,9 @@
 """Batched matmuls with one operand shared by every batch: one GEMM instead of many.
 
+Batch axes that broadcast only partly (``(2, 1)`` against ``(1, 3)``) cannot be given to
+BLAS as strides: that operand is broadcast to the full batch first, so every backend can
+run it.
+
 A convolution multiplies its weight ``(1, O, K)`` with each image's columns
 ``(n, 1, K, M)``: as a batched matmul that is ``n`` small BLAS calls. The same products
 are one GEMM with the batch laid side by side, ``W @ [B_0 B_1 ...]`` (the shared operand
@@ -17,7 +21,8 @@ from codegen.passes.rewrite import make_node, rewrite
 
 
 def batch_matmul(graph: Graph) -> Graph:
-    """Turn batched matmuls whose one operand has a single batch into 2-D ones (in place).
+    """Turn batched matmuls whose one operand has a single batch into 2-D ones, and
+    broadcast operands whose batch axes broadcast partly (in place).
 
     >>> from codegen import Graph
     >>> g = Graph(); w = g.input((1, 4, 3), 'float32'); x = g.input((5, 3, 7), 'float32')
@@ -50,6 +55,14 @@ def _unbatch(graph: Graph, node: Node) -> list | None:
         chain.append(make_node(graph, op, inputs, **attrs))
         return chain[-1].outputs[0]
 
+    if size_a not in (1, batch) or size_b not in (1, batch):
+        full = out.shape[:-2]
+        if size_a not in (1, batch):
+            a = add('broadcast_to', [a], shape=full + a.shape[-2:])
+        if size_b not in (1, batch):
+            b = add('broadcast_to', [b], shape=full + b.shape[-2:])
+        add('matmul', [a, b], transa=ta, transb=tb)
+        return chain
     if size_a == 1 and size_b == batch > 1:
         # W @ [B_0 B_1 ...]: the batch side by side along the columns
         w = add('reshape', [a], shape=a.shape[-2:])

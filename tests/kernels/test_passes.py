@@ -520,6 +520,23 @@ def test_batch_matmul_with_a_shared_operand_is_one_gemm(dtype, shared, transa, t
     np.testing.assert_allclose(prog(xs)[0], interpreter.run(g, xs)[0], **tol)
 
 
+@pytest.mark.parametrize('a_batch,b_batch', [((2, 1), (1, 3)), ((3,), (2, 1)), ((2, 1), (2, 3))])
+def test_batch_matmul_broadcasts_partly_broadcast_batches(a_batch, b_batch):
+    """Batch axes that broadcast partly (a grouped convolution's weight against a batch of
+    images) are broadcast in full first, which BLAS strides can express."""
+    g = Graph()
+    a = g.input(a_batch + (4, 3), 'float64')
+    b = g.input(b_batch + (3, 5), 'float64')
+    g.set_outputs([g.add('matmul', [a, b])])
+    out = dce(batch_matmul(parse(g.to_text())))
+    assert 'broadcast_to' in ops(out)
+    assert_same_results(g, out, exact=False)
+    assert_idempotent(batch_matmul, g)
+    prog = get_backend('c').build(optimize(parse(g.to_text())))
+    xs = random_inputs(g)
+    np.testing.assert_allclose(prog(xs)[0], interpreter.run(g, xs)[0], rtol=1e-12)
+
+
 def test_batch_matmul_leaves_other_matmuls():
     """Both operands batched, a single batch, or a 2-D matmul: nothing to fold."""
     g = Graph()
