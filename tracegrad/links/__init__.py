@@ -1,6 +1,7 @@
 """Links (``import tracegrad.links as L``): layers with parameters, by Chainer's names."""
 from tracegrad.links.activation import Maxout, PReLU
 from tracegrad.links.batch_normalization import BatchNormalization
+from tracegrad.links.batch_renormalization import BatchRenormalization
 from tracegrad.links.bias import Bias, Scale
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
@@ -18,6 +19,7 @@ __all__ = [
     'GRU',
     'LSTM',
     'BatchNormalization',
+    'BatchRenormalization',
     'Bias',
     'Classifier',
     'Convolution2D',
