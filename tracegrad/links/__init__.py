@@ -5,6 +5,7 @@ from tracegrad.links.batch_renormalization import BatchRenormalization
 from tracegrad.links.bias import Bias, Scale
 from tracegrad.links.classifier import Classifier
 from tracegrad.links.convolution_2d import Convolution2D, Deconvolution2D
+from tracegrad.links.decorrelated_batch_normalization import DecorrelatedBatchNormalization
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.highway import Highway
@@ -24,6 +25,7 @@ __all__ = [
     'Classifier',
     'Convolution2D',
     'Deconvolution2D',
+    'DecorrelatedBatchNormalization',
     'EmbedID',
     'GroupNormalization',
     'Highway',
