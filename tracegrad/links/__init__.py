@@ -1,5 +1,5 @@
 """Links (``import tracegrad.links as L``): layers with parameters, by Chainer's names."""
-from tracegrad.links.activation import Maxout, PReLU
+from tracegrad.links.activation import Maxout, PReLU, Swish
 from tracegrad.links.batch_normalization import BatchNormalization
 from tracegrad.links.batch_renormalization import BatchRenormalization
 from tracegrad.links.bias import Bias, Scale
@@ -15,6 +15,9 @@ from tracegrad.links.layer_normalization import (
 )
 from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
+from tracegrad.links.parameter import Parameter
+from tracegrad.links.simplified_dropconnect import SimplifiedDropconnect
+from tracegrad.links.zoneout_lstm import StatefulZoneoutLSTM
 
 __all__ = [
     'GRU',
@@ -33,8 +36,12 @@ __all__ = [
     'Linear',
     'Maxout',
     'PReLU',
+    'Parameter',
     'Scale',
+    'SimplifiedDropconnect',
     'StatefulGRU',
+    'StatefulZoneoutLSTM',
     'StatelessGRU',
     'StatelessLSTM',
+    'Swish',
 ]
