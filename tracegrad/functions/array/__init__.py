@@ -4,8 +4,9 @@ import importlib as _importlib
 # Modules are named after their main function, so the package attribute of that
 # name is the function; import the modules by full name to read their __all__.
 _MODULES = ('broadcast', 'cast', 'concat', 'diagonal', 'flip', 'get_item', 'pad', 'permutate',
-            'reshape', 'resize_images', 'scatter_add', 'select_item', 'space2depth', 'split_axis',
-            'tile', 'transpose', 'transpose_sequence', 'where')
+            'reshape', 'resize_images', 'scatter_add', 'select_item', 'space2depth',
+            'spatial_transformer_grid', 'spatial_transformer_sampler', 'split_axis', 'tile',
+            'transpose', 'transpose_sequence', 'where')
 
 __all__ = []
 for _name in _MODULES:

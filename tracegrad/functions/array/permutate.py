@@ -87,10 +87,14 @@ def permutate(x, indices, axis=0, inv=False) -> Variable:
         axis = operator.index(axis)
     except TypeError:
         raise TypeError(f'permutate: axis must be an int, got {type(axis).__name__}') from None
-    host = cuda.to_cpu(indices)
-    if not numpy.array_equal(numpy.sort(host), numpy.arange(len(host))):
-        raise ValueError(f'permutate: indices must be a permutation of 0..{len(host) - 1}, '
-                         f'got {host.tolist()}')
-    inverse = get_array_module(indices).argsort(indices).astype(indices.dtype)
+    n = len(indices)
+    if isinstance(indices, (numpy.ndarray, cuda.ndarray)):  # a traced array has no values yet
+        host = cuda.to_cpu(indices)
+        if not numpy.array_equal(numpy.sort(host), numpy.arange(n)):
+            raise ValueError(f'permutate: indices must be a permutation of 0..{n - 1}, '
+                             f'got {host.tolist()}')
+    xp = get_array_module(indices)
+    inverse = xp.zeros(n, indices.dtype)  # inverse[indices[i]] = i, as a scatter
+    xp.add.at(inverse, indices, xp.arange(n, dtype=indices.dtype))
     forward, backward = (inverse, indices) if inv else (indices, inverse)
     return Permutate(forward, backward, axis).apply((x,))[0]
