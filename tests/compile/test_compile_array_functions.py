@@ -55,3 +55,40 @@ def test_array_functions_training_matches_eager(dtype, backend_name):
                                        sorted(model_e.namedparams())):
             np.testing.assert_allclose(pc.array, pe.array, err_msg=f'{name} at {i}', **tol)
     assert step_c.statistics()['eager_calls'] == 0
+
+
+class ROINet(tracegrad.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.conv = L.Convolution2D(2, 3, ksize=3, pad=1)
+            self.fc = L.Linear(3 * 2 * 2 * 3, 3)
+
+    def forward(self, x):
+        h = self.conv(x)
+        rois = np.array([[0.2, 1.1, 5.2, 4.3], [1.3, 0.1, 3.2, 2.1]], h.dtype)
+        indices = np.arange(2, dtype=np.int32) % h.shape[0]
+        pooled = [F.roi_max_pooling_2d(h, rois, indices, 2, 1.),
+                  F.roi_average_pooling_2d(h, rois, indices, (2, 2), 0.6),
+                  F.roi_pooling_2d(h, np.concatenate([indices[:, None], rois], axis=1)
+                                   .astype(h.dtype), 2, 2, 1.)]
+        return self.fc(F.reshape(F.concat(pooled, axis=1), (h.shape[0], -1)))
+
+
+def test_roi_pooling_training_matches_eager(backend_name):
+    np.random.seed(0)
+    with tracegrad.using_config('dtype', np.dtype(np.float64)):
+        model = L.Classifier(ROINet())
+    opt = optimizers.SGD(lr=0.1).setup(model)
+    model_e, opt_e = twin(model, opt)
+    step_c = tracegrad.compile(training_step(model, opt), backend=backend_name)
+    step_e = training_step(model_e, opt_e)
+    rng = np.random.RandomState(1)
+    tol = tolerances(np.float64)
+    for i in range(3):
+        x, t = rng.randn(2, 2, 6, 5), rng.randint(0, 3, 2).astype(np.int32)
+        np.testing.assert_allclose(step_c(x, t).array, step_e(x, t).array, **tol)
+        for (name, pc), (_, pe) in zip(sorted(model.namedparams()),
+                                       sorted(model_e.namedparams())):
+            np.testing.assert_allclose(pc.array, pe.array, err_msg=f'{name} at {i}', **tol)
+    assert step_c.statistics()['eager_calls'] == 0
