@@ -62,7 +62,7 @@ class ROINet(tracegrad.Chain):
         super().__init__()
         with self.init_scope():
             self.conv = L.Convolution2D(2, 3, ksize=3, pad=1)
-            self.fc = L.Linear(3 * 2 * 2 * 3, 3)
+            self.fc = L.Linear(5 * 2 * 2 * 3, 3)
 
     def forward(self, x):
         h = self.conv(x)
@@ -71,7 +71,9 @@ class ROINet(tracegrad.Chain):
         pooled = [F.roi_max_pooling_2d(h, rois, indices, 2, 1.),
                   F.roi_average_pooling_2d(h, rois, indices, (2, 2), 0.6),
                   F.roi_pooling_2d(h, np.concatenate([indices[:, None], rois], axis=1)
-                                   .astype(h.dtype), 2, 2, 1.)]
+                                   .astype(h.dtype), 2, 2, 1.),
+                  F.roi_average_align_2d(h, rois, indices, 2, 0.8),
+                  F.roi_max_align_2d(h, rois, indices, (2, 2), 1., sampling_ratio=2)]
         return self.fc(F.reshape(F.concat(pooled, axis=1), (h.shape[0], -1)))
 
 

@@ -1,6 +1,7 @@
 """Pooling functions: max, average, unpooling and upsampling over 2-D windows, and ROI pooling."""
 from tracegrad.functions.pooling.average_pooling_2d import average_pooling_2d
 from tracegrad.functions.pooling.max_pooling_2d import max_pooling_2d
+from tracegrad.functions.pooling.roi_align_2d import roi_average_align_2d, roi_max_align_2d
 from tracegrad.functions.pooling.roi_pooling_2d import (
     roi_average_pooling_2d,
     roi_max_pooling_2d,
@@ -9,5 +10,6 @@ from tracegrad.functions.pooling.roi_pooling_2d import (
 from tracegrad.functions.pooling.unpooling_2d import unpooling_2d
 from tracegrad.functions.pooling.upsampling_2d import upsampling_2d
 
-__all__ = ['average_pooling_2d', 'max_pooling_2d', 'roi_average_pooling_2d',
-           'roi_max_pooling_2d', 'roi_pooling_2d', 'unpooling_2d', 'upsampling_2d']
+__all__ = ['average_pooling_2d', 'max_pooling_2d', 'roi_average_align_2d',
+           'roi_average_pooling_2d', 'roi_max_align_2d', 'roi_max_pooling_2d', 'roi_pooling_2d',
+           'unpooling_2d', 'upsampling_2d']

@@ -4,7 +4,8 @@ Each ROI is split into ``outh x outw`` bins of whole pixels (Fast R-CNN). The
 bins are computed with array operations from the ROI coordinates, as 0/1 masks
 over the rows and the columns of the image, so no Python loop runs over ROIs
 or bins and the functions trace. A bin is a rectangle, so its maximum is taken
-over the columns of each row first and then over the rows (two masked maxima),
+over the columns of each row first and then over the rows (two masked maxima,
+each passing its gradient to the first maximal element as Chainer's kernels do),
 and its mean is ``mask_h @ x @ mask_w.T`` divided by its area. Everything after
 the masks is written with differentiable functions; the ROIs get no gradient.
 
@@ -51,6 +52,23 @@ def _bin_masks(xp, start, end, n_bins: int, size: int, inclusive_end: bool, dtyp
     return (pixels >= lo[:, :, None]) & (pixels < hi[:, :, None])
 
 
+def first_max(values, valid, xp):
+    """The maximum over the last axis of ``values`` (a Variable) where ``valid`` is True.
+
+    Like Chainer's ROI kernels, the gradient goes to the first maximal element
+    only (``F.max`` would give it to every tie, e.g. to samples clamped to the
+    same border pixel). Where nothing is valid the result is 0 (the caller
+    decides what an empty bin shows). ``values`` must be finite everywhere.
+    """
+    from tracegrad.functions.math.sum import sum as sum_
+
+    masked = xp.where(valid, values.array, values.dtype.type(-numpy.inf))
+    first = xp.argmax(masked, axis=-1)[..., None]
+    positions = xp.arange(values.shape[-1])
+    pick = ((positions == first) & valid).astype(values.dtype)
+    return sum_(values * pick, axis=-1)
+
+
 def _prepare(caller: str, x, rois, roi_indices):
     """Check the inputs; return x as a Variable and the ROI corners as arrays."""
     x = as_variable(x)
@@ -82,9 +100,9 @@ def _pool(caller: str, x, rois, roi_indices, outsize, spatial_scale, mode: str,
           inclusive_end: bool, empty_value: float):
     from tracegrad.functions.array.get_item import get_item
     from tracegrad.functions.array.reshape import reshape
+    from tracegrad.functions.array.transpose import transpose
     from tracegrad.functions.array.where import where
     from tracegrad.functions.math.matmul import matmul
-    from tracegrad.functions.math.minmax import max as max_
 
     outh, outw = outsize
     x, xp, roi_indices, corners = _prepare(caller, x, rois, roi_indices)
@@ -102,20 +120,19 @@ def _pool(caller: str, x, rois, roi_indices, outsize, spatial_scale, mode: str,
         rows = xp.broadcast_to(mask_h.astype(x.dtype)[:, None], (n_rois, c, outh, h))
         cols = xp.broadcast_to(mask_w.astype(x.dtype)[:, None], (n_rois, c, outw, w))
         return matmul(matmul(rows, xs), cols, transb=True) * scale
-    low = xp.full((), -numpy.inf, x.dtype)
-    # maximum over each row's part of a bin: (R, c, h, outw)
+    from tracegrad.functions.array.broadcast import broadcast_to
+
+    # maximum over each row's part of a column bin: (R, c, h, outw)
     in_cols = xp.broadcast_to(mask_w[:, None, None, :, :], (n_rois, c, h, outw, w))
-    spread = reshape(xs, (n_rois, c, h, 1, w))
-    by_row = max_(where(in_cols, spread, xp.broadcast_to(low, in_cols.shape)), axis=4)
+    by_row = first_max(broadcast_to(reshape(xs, (n_rois, c, h, 1, w)), in_cols.shape),
+                       in_cols, xp)
     # then over the rows of the bin: (R, c, outh, outw)
-    in_rows = xp.broadcast_to(mask_h[:, None, :, :, None], (n_rois, c, outh, h, outw))
-    spread = reshape(by_row, (n_rois, c, 1, h, outw))
-    y = max_(where(in_rows, spread, xp.broadcast_to(low, in_rows.shape)), axis=3)
-    if empty_value != -numpy.inf:
-        empty = (mask_h.sum(axis=2)[:, :, None] * mask_w.sum(axis=2)[:, None, :]) == 0
-        empty = xp.broadcast_to(empty[:, None], y.shape)
-        y = where(empty, xp.full(y.shape, empty_value, x.dtype), y)
-    return y
+    in_rows = xp.broadcast_to(mask_h[:, None, :, None, :], (n_rois, c, outh, outw, h))
+    by_row = transpose(reshape(by_row, (n_rois, c, 1, h, outw)), (0, 1, 2, 4, 3))
+    y = first_max(broadcast_to(by_row, in_rows.shape), in_rows, xp)
+    filled = (mask_h.sum(axis=2)[:, :, None] * mask_w.sum(axis=2)[:, None, :]) > 0
+    filled = xp.broadcast_to(filled[:, None], y.shape)
+    return where(filled, y, xp.full(y.shape, empty_value, x.dtype))
 
 
 def roi_pooling_2d(x, rois, outh, outw, spatial_scale) -> Variable:
