@@ -88,13 +88,15 @@ def permutate(x, indices, axis=0, inv=False) -> Variable:
     except TypeError:
         raise TypeError(f'permutate: axis must be an int, got {type(axis).__name__}') from None
     n = len(indices)
-    if isinstance(indices, (numpy.ndarray, cuda.ndarray)):  # a traced array has no values yet
+    xp = get_array_module(indices)
+    if isinstance(indices, (numpy.ndarray, cuda.ndarray)):
         host = cuda.to_cpu(indices)
         if not numpy.array_equal(numpy.sort(host), numpy.arange(n)):
             raise ValueError(f'permutate: indices must be a permutation of 0..{n - 1}, '
                              f'got {host.tolist()}')
-    xp = get_array_module(indices)
-    inverse = xp.zeros(n, indices.dtype)  # inverse[indices[i]] = i, as a scatter
-    xp.add.at(inverse, indices, xp.arange(n, dtype=indices.dtype))
+        inverse = xp.argsort(indices).astype(indices.dtype)
+    else:  # traced (e.g. a link's index array): no values to check, and no argsort
+        hits = indices[None, :] == xp.arange(n, dtype=indices.dtype)[:, None]
+        inverse = xp.argmax(hits, axis=1).astype(indices.dtype)
     forward, backward = (inverse, indices) if inv else (indices, inverse)
     return Permutate(forward, backward, axis).apply((x,))[0]
