@@ -151,6 +151,7 @@ def _init_defaults() -> None:
     g.autotune = False
     g.lazy_grad_sum = False
     g.in_recomputing = False
+    g._will_recompute = False  # set by F.forget around its first (graph-free) call
     g.schedule_func = None
     g.warn_nondeterministic = False
 

@@ -12,3 +12,4 @@ from tracegrad.functions.noise import *
 from tracegrad.functions.normalization import *
 from tracegrad.functions.pooling import *
 from tracegrad.functions.rnn import *
+from tracegrad.functions.util import *

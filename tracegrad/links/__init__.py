@@ -1,6 +1,7 @@
 """Links (``import tracegrad.links as L``): layers with parameters, by Chainer's names."""
-from tracegrad.links.activation import Maxout, PReLU
+from tracegrad.links.activation import Maxout, PReLU, Swish
 from tracegrad.links.batch_normalization import BatchNormalization
+from tracegrad.links.batch_renormalization import BatchRenormalization
 from tracegrad.links.bias import Bias, Scale
 from tracegrad.links.bilinear import Bilinear
 from tracegrad.links.black_out import BlackOut
@@ -21,6 +22,7 @@ from tracegrad.links.convolution_nd import (
     DeconvolutionND,
 )
 from tracegrad.links.crf1d import CRF1d
+from tracegrad.links.decorrelated_batch_normalization import DecorrelatedBatchNormalization
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.hierarchical_softmax import BinaryHierarchicalSoftmax
@@ -45,13 +47,17 @@ from tracegrad.links.n_step_rnn import (
     NStepRNNTanh,
 )
 from tracegrad.links.negative_sampling import NegativeSampling
+from tracegrad.links.parameter import Parameter
 from tracegrad.links.peephole import StatefulPeepholeLSTM
+from tracegrad.links.simplified_dropconnect import SimplifiedDropconnect
 from tracegrad.links.tree_lstm import ChildSumTreeLSTM, NaryTreeLSTM
+from tracegrad.links.zoneout_lstm import StatefulZoneoutLSTM
 
 __all__ = [
     'GRU',
     'LSTM',
     'BatchNormalization',
+    'BatchRenormalization',
     'Bias',
     'Bilinear',
     'BinaryHierarchicalSoftmax',
@@ -67,6 +73,7 @@ __all__ = [
     'Deconvolution2D',
     'Deconvolution3D',
     'DeconvolutionND',
+    'DecorrelatedBatchNormalization',
     'DepthwiseConvolution2D',
     'DilatedConvolution2D',
     'EmbedID',
@@ -90,11 +97,15 @@ __all__ = [
     'NaryTreeLSTM',
     'NegativeSampling',
     'PReLU',
+    'Parameter',
     'Scale',
+    'SimplifiedDropconnect',
     'StatefulGRU',
     'StatefulMGU',
     'StatefulPeepholeLSTM',
+    'StatefulZoneoutLSTM',
     'StatelessGRU',
     'StatelessLSTM',
     'StatelessMGU',
+    'Swish',
 ]

@@ -1,9 +1,10 @@
-"""Activation layers with parameters: PReLU and Maxout."""
+"""Activation layers with parameters: PReLU, Swish and Maxout."""
 from __future__ import annotations
 
 import numpy
 
 from tracegrad import functions as F
+from tracegrad import initializers
 from tracegrad.initializers import Initializer
 from tracegrad.link import Chain, Link
 from tracegrad.links.linear import Linear
@@ -29,6 +30,40 @@ class PReLU(Link):
 
     def forward(self, x):
         return F.prelu(x, self.W)
+
+
+class Swish(Link):
+    """Swish activation ``F.swish(x, beta)`` with a learned ``beta``.
+
+    To try it instead of ReLU, give each layer its own ``Swish`` link (e.g.
+    ``self.s1 = L.Swish(None)`` and ``h = self.s1(self.l1(x))``).
+
+    Args:
+        beta_shape (tuple of int or None): the shape of ``beta``; None defers
+            it to the first call, where it becomes ``x.shape[1:]``.
+        beta_init (float): the initial value of ``beta``.
+
+    See `Searching for Activation Functions <https://arxiv.org/abs/1710.05941>`_.
+
+    >>> s = L.Swish(None)
+    >>> y = s(np.zeros((2, 3), np.float32))
+    >>> s.beta.shape
+    (3,)
+    """
+
+    def __init__(self, beta_shape, beta_init=1.0):
+        super().__init__()
+        with self.init_scope():
+            if beta_shape is None:
+                self.beta = Parameter(initializers.Constant(beta_init))
+            else:
+                self.beta = Parameter(beta_init, beta_shape)
+
+    def forward(self, x):
+        """Apply ``F.swish`` with this link's ``beta``."""
+        if self.beta.array is None:
+            self.beta.initialize(x.shape[1:])
+        return F.swish(x, self.beta)
 
 
 def _reshaped_initializer(init, ndim: int, full_shape: tuple, flat_shape: tuple, what: str):

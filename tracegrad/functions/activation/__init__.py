@@ -3,7 +3,7 @@ import importlib as _importlib
 
 # Most modules are named after their main function, so the package attribute of
 # that name ends up being the function; import modules by full name for __all__.
-_MODULES = ('clipped_relu', 'crelu', 'elu', 'leaky_relu', 'maxout', 'prelu', 'relu',
+_MODULES = ('clipped_relu', 'crelu', 'elu', 'leaky_relu', 'maxout', 'prelu', 'relu', 'rrelu',
             'sigmoid', 'softmax', 'softplus', 'swish', 'tanh')
 
 __all__ = []

@@ -3,8 +3,10 @@ import importlib as _importlib
 
 # Modules are named after their main function, so the package attribute of that
 # name is the function; import the modules by full name to read their __all__.
-_MODULES = ('broadcast', 'cast', 'concat', 'flip', 'get_item', 'im2col', 'pad', 'reshape',
-            'select_item', 'split_axis', 'tile', 'transpose', 'transpose_sequence', 'where')
+_MODULES = ('broadcast', 'cast', 'concat', 'diagonal', 'flip', 'get_item', 'im2col', 'pad',
+            'permutate', 'reshape', 'resize_images', 'scatter_add', 'select_item',
+            'space2depth', 'spatial_transformer_grid', 'spatial_transformer_sampler',
+            'split_axis', 'tile', 'transpose', 'transpose_sequence', 'where')
 
 __all__ = []
 for _name in _MODULES:

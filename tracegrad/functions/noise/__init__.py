@@ -3,7 +3,7 @@ import importlib as _importlib
 
 # Modules are named after their function, so the package attribute of that name
 # ends up being the function; import modules by full name to read their __all__.
-_MODULES = ('dropout', 'gaussian')
+_MODULES = ('dropout', 'gaussian', 'gumbel_softmax', 'simplified_dropconnect', 'zoneout')
 
 __all__ = []
 for _name in _MODULES:

@@ -275,11 +275,11 @@ def batch_normalization(x, gamma, beta, **kwargs) -> Variable:
     return func.apply((x, gamma, beta))[0]
 
 
-def _running_array(a, name: str):
+def _running_array(a, name: str, caller: str = 'batch_normalization'):
     if isinstance(a, Variable):
         return a.array
     if not _is_array(a):
-        raise TypeError(f'batch_normalization: {name} must be an array, '
+        raise TypeError(f'{caller}: {name} must be an array, '
                         f'got {type(a).__name__}')
     return a
 
