@@ -15,6 +15,8 @@ class DistributionTestCase(testing.FunctionTestCase):
     Subclasses define ``make_params()`` (a tuple of NumPy arrays), ``make_x()``,
     ``build(params)`` (the distribution) and ``expected(params, x)`` (the
     reference, a dict of the checked names from ``outputs``, from scipy.stats).
+    ``cdf``, ``log_cdf``, ``survival_function`` and ``log_survival_function`` are
+    evaluated at ``x``.
     ``icdf`` is evaluated at ``self.u``, which ``make_x`` sets where it is checked.
     """
 
@@ -47,6 +49,9 @@ class DistributionTestCase(testing.FunctionTestCase):
             return device.send(a.astype(dtype) if a.dtype.kind == 'f' else a)
         x = data(self.x)
         values = {'log_prob': lambda: d.log_prob(x), 'cdf': lambda: d.cdf(x),
+                  'log_cdf': lambda: d.log_cdf(x),
+                  'survival_function': lambda: d.survival_function(x),
+                  'log_survival_function': lambda: d.log_survival_function(x),
                   'icdf': lambda: d.icdf(data(self.u))}
         return tuple(values[name]() if name in values else getattr(d, name)
                      for name in self.outputs)

@@ -13,7 +13,7 @@ from tracegrad import gradient_check, testing
     'dtype': [np.float32, np.float64],
 }))
 class TestCauchy(DistributionTestCase):
-    outputs = ('log_prob', 'entropy', 'icdf')
+    outputs = ('log_prob', 'entropy', 'cdf', 'icdf')
 
     def make_params(self, rng):
         return rng.uniform(-1, 1, self.shape), rng.uniform(0.5, 2, self.shape)
@@ -27,7 +27,8 @@ class TestCauchy(DistributionTestCase):
 
     def expected(self, params, x):
         ref = stats.cauchy(*params)
-        return {'log_prob': ref.logpdf(x), 'entropy': ref.entropy(), 'icdf': ref.ppf(self.u)}
+        return {'log_prob': ref.logpdf(x), 'entropy': ref.entropy(), 'cdf': ref.cdf(x),
+                'icdf': ref.ppf(self.u)}
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])

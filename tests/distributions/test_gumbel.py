@@ -48,7 +48,38 @@ def test_sample_is_reparameterised():
                                   rng.normal(size=(3, 4)), atol=1e-6, rtol=1e-5)
 
 
-def test_kl_needs_lgamma_and_is_not_registered_yet():
-    d = D.Gumbel(np.zeros(1), np.ones(1))
-    with pytest.raises(NotImplementedError, match=r'\(Gumbel, Gumbel\)'):
-        tracegrad.kl_divergence(d, d)
+def _gumbel_kl(mu1, b1, mu2, b2):
+    from scipy.special import gamma
+    return (np.log(b2 / b1) + np.euler_gamma * (b1 / b2 - 1) + (mu1 - mu2) / b2 - 1
+            + np.exp((mu2 - mu1) / b2) * gamma(b1 / b2 + 1))
+
+
+def test_kl_closed_form_and_monte_carlo():
+    args = np.array([0., 1.]), np.array([1., 0.5]), np.array([0.5, -1.]), np.array([2., 1.5])
+    p, q = D.Gumbel(*args[:2]), D.Gumbel(*args[2:])
+    expected = _gumbel_kl(*args)
+    np.testing.assert_allclose(tracegrad.kl_divergence(p, q).array, expected, rtol=1e-12)
+    np.random.seed(0)
+    z = p.sample(200000)
+    mc = (p.log_prob(z) - q.log_prob(z)).array.mean(axis=0)
+    np.testing.assert_allclose(mc, expected, rtol=0.05)
+    np.testing.assert_allclose(tracegrad.kl_divergence(p, p).array, 0, atol=1e-12)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_kl_gradients(dtype):
+    def f(loc1, scale1, loc2, scale2):
+        return tracegrad.kl_divergence(D.Gumbel(loc1, scale1), D.Gumbel(loc2, scale2))
+    rng = np.random.RandomState(2)
+    args = tuple(a.astype(dtype) for a in (rng.normal(size=3), rng.uniform(0.5, 2, 3),
+                                            rng.normal(size=3), rng.uniform(0.5, 2, 3)))
+    kl = f(*args)
+    assert kl.dtype == dtype
+    np.testing.assert_allclose(kl.array, _gumbel_kl(*(a.astype(np.float64) for a in args)),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+    tol = {'atol': 1e-3, 'rtol': 1e-2} if dtype == np.float32 else {'atol': 1e-6, 'rtol': 1e-5}
+    gradient_check.check_backward(f, args, rng.normal(size=3).astype(dtype), dtype=np.float64,
+                                  **tol)
+    gradient_check.check_double_backward(f, args, rng.normal(size=3).astype(dtype),
+                                         tuple(rng.normal(size=3).astype(dtype)
+                                               for _ in range(4)), dtype=np.float64, **tol)

@@ -131,7 +131,36 @@ def test_bad_arguments():
         D.Normal(np.zeros(2), np.ones(3))
 
 
-def test_cdf_is_not_defined_yet():
-    # Normal's cdf needs erf, which tracegrad does not have yet.
-    with pytest.raises(NotImplementedError, match='Normal does not define cdf'):
-        D.Normal(np.zeros(2), np.ones(2)).cdf(np.zeros(2))
+@testing.parameterize(*testing.product({
+    'shape': [(3,), (2, 5)],
+    'dtype': [np.float32, np.float64],
+}))
+class TestNormalCdfs(DistributionTestCase):
+    outputs = ('cdf', 'log_cdf', 'survival_function', 'log_survival_function', 'icdf')
+
+    def make_params(self, rng):
+        return rng.uniform(-1, 1, self.shape), rng.uniform(0.5, 2, self.shape)
+
+    def make_x(self, rng):
+        self.u = rng.uniform(0.05, 0.95, (4,) + self.shape).astype(self.dtype)
+        return rng.uniform(-3, 3, (4,) + self.shape).astype(self.dtype)
+
+    def build(self, params):
+        return D.Normal(*params)
+
+    def expected(self, params, x):
+        ref = stats.norm(*params)
+        return {'cdf': ref.cdf(x), 'log_cdf': ref.logcdf(x), 'survival_function': ref.sf(x),
+                'log_survival_function': ref.logsf(x), 'icdf': ref.ppf(self.u)}
+
+
+def test_cdfs_in_the_far_tails():
+    # log_cdf and the survival functions keep their digits where 1 - cdf rounds to 0
+    d = D.Normal(np.array([0., 1.]), np.array([1., 2.]))
+    x = np.array([-40., 41.])
+    ref = stats.norm([0., 1.], [1., 2.])
+    np.testing.assert_allclose(d.log_cdf(x).array, ref.logcdf(x), rtol=1e-12)
+    np.testing.assert_allclose(d.survival_function(-x).array, ref.sf(-x), rtol=1e-12)
+    np.testing.assert_allclose(d.log_survival_function(-x).array, ref.logsf(-x), rtol=1e-12)
+    u = np.array([0.1, 0.7])
+    np.testing.assert_allclose(d.cdf(d.icdf(u)).array, u, rtol=1e-12)

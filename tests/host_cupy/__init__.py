@@ -348,6 +348,17 @@ class _Random:
     def uniform(self, low=0.0, high=1.0, size=None, dtype=float):
         return self._out(self._rs.uniform(low, high, size), dtype)
 
+    def gamma(self, shape, scale=1.0, size=None, dtype=float):
+        shape, scale = _unwrap((shape, scale), 'cupy.random.gamma')
+        return self._out(self._rs.gamma(shape, scale, size), dtype)
+
+    def beta(self, a, b, size=None, dtype=float):
+        a, b = _unwrap((a, b), 'cupy.random.beta')
+        return self._out(self._rs.beta(a, b, size), dtype)
+
+    def chisquare(self, df, size=None, dtype=float):
+        return self._out(self._rs.chisquare(_unwrap(df, 'cupy.random.chisquare'), size), dtype)
+
     def randint(self, low, high=None, size=None, dtype=int):
         return self._out(self._rs.randint(low, high, size), dtype)
 

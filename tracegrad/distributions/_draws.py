@@ -12,7 +12,7 @@ import numpy
 from tracegrad.backends import cuda
 from tracegrad.functions.noise.gaussian import draw_standard_normal
 
-__all__ = ['draw_open_uniform', 'draw_standard_normal']
+__all__ = ['draw_from', 'draw_open_uniform', 'draw_standard_normal']
 
 
 def draw_open_uniform(xp, shape: tuple, dtype):
@@ -29,3 +29,18 @@ def draw_open_uniform(xp, shape: tuple, dtype):
         u = xp.asarray(xp.random.uniform(0.0, 1.0, shape)).astype(dtype, copy=False)
     info = numpy.finfo(dtype)
     return xp.minimum(xp.maximum(u, dtype.type(info.tiny)), dtype.type(1 - info.epsneg))
+
+
+def draw_from(xp, kind: str, args: tuple, shape: tuple, dtype):
+    """``xp.random.<kind>(*args, size=shape)`` in ``dtype`` (gamma, beta, chisquare...).
+
+    On CuPy the draws are made in ``dtype``; on NumPy they are float64 from the global
+    random state, cast. These samplers have no IR primitive, so a traced step that
+    draws with them raises CompileError naming ``kind``.
+    """
+    dtype = numpy.dtype(dtype)
+    draw = getattr(xp.random, kind)
+    if cuda.random_takes_dtype(xp):
+        drawn = numpy.float32 if dtype == numpy.float16 else dtype
+        return draw(*args, size=shape, dtype=drawn).astype(dtype, copy=False)
+    return xp.asarray(draw(*args, size=shape)).astype(dtype, copy=False)

@@ -10,7 +10,7 @@ from tracegrad.distribution import Distribution
 from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import as_params, check_params
 from tracegrad.functions.math.exponential import log, log1p
-from tracegrad.functions.math.trigonometric import tan
+from tracegrad.functions.math.trigonometric import arctan, tan
 from tracegrad.variable import Variable, as_variable
 
 __all__ = ['Cauchy']
@@ -75,6 +75,10 @@ class Cauchy(Distribution):
         x = as_variable(x)
         z = (x - self.loc) / self.scale
         return -math.log(math.pi) - log(self.scale) - log1p(z ** 2)
+
+    def cdf(self, x):
+        x = as_variable(x)
+        return arctan((x - self.loc) / self.scale) / math.pi + 0.5
 
     def icdf(self, x):
         x = as_variable(x)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-from tracegrad.distribution import Distribution
+from tracegrad.distribution import Distribution, register_kl
 from tracegrad.distributions._draws import draw_open_uniform
 from tracegrad.distributions._params import as_params, check_params
 from tracegrad.functions.math.exponential import exp, log
+from tracegrad.functions.math.gamma import lgamma
 from tracegrad.variable import as_variable
 
 __all__ = ['Gumbel']
@@ -84,3 +85,12 @@ class Gumbel(Distribution):
         xp = self.xp
         u = draw_open_uniform(xp, (n,) + self.batch_shape, self.loc.dtype)
         return self.loc - self.scale * xp.log(-xp.log(u))
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel):
+    # E_p[exp(-(x - mu_q) / beta_q)] = exp((mu_q - mu_p) / beta_q) Gamma(1 + beta_p / beta_q)
+    ratio = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return (q._log_scale - p._log_scale + EULER * (ratio - 1) + shift - 1
+            + exp(lgamma(ratio + 1) - shift))

@@ -8,6 +8,7 @@ from tracegrad.distribution import Distribution, register_kl
 from tracegrad.distributions._draws import draw_standard_normal
 from tracegrad.distributions._params import as_params, check_params, reject_kwargs, select_one
 from tracegrad.functions.math.exponential import exp, log
+from tracegrad.functions.math.normal_cdf import log_ndtr, ndtr, ndtri
 from tracegrad.variable import as_variable
 
 __all__ = ['Normal']
@@ -32,6 +33,8 @@ class Normal(Distribution):
     >>> d = D.Normal(np.zeros(2, np.float32), log_scale=np.zeros(2, np.float32))
     >>> d.log_prob(np.array([0., 1.], np.float32))
     variable([-0.9189385, -1.4189385])
+    >>> d.cdf(np.array([0., 1.], np.float32))
+    variable([0.5      , 0.8413448])
     """
 
     def __init__(self, loc, scale=None, **kwargs):
@@ -94,6 +97,25 @@ class Normal(Distribution):
     def log_prob(self, x):
         x = as_variable(x)
         return -_HALF_LOG_2PI - self.log_scale - 0.5 * (x - self.loc) ** 2 / self.variance
+
+    def _standardised(self, x):
+        return (as_variable(x) - self.loc) / self.scale
+
+    def cdf(self, x):
+        return ndtr(self._standardised(x))
+
+    def log_cdf(self, x):
+        return log_ndtr(self._standardised(x))
+
+    def survival_function(self, x):
+        # P(X > x) = ndtr(-z): exact in the upper tail, where 1 - cdf(x) rounds to 0
+        return ndtr(-self._standardised(x))
+
+    def log_survival_function(self, x):
+        return log_ndtr(-self._standardised(x))
+
+    def icdf(self, x):
+        return self.loc + self.scale * ndtri(as_variable(x))
 
     def sample_n(self, n: int):
         eps = draw_standard_normal(self.xp, (n,) + self.batch_shape, self.loc.dtype)
