@@ -46,6 +46,7 @@ from tracegrad import (  # noqa: F401
     computational_graph,
     dataset,
     datasets,
+    function_hooks,
     iterators,
     links,
     optimizer,
@@ -58,6 +59,7 @@ from tracegrad import (  # noqa: F401
 )
 from tracegrad.compile import CompileError, compile  # noqa: F401
 from tracegrad.function import Function, FunctionAdapter  # noqa: F401
+from tracegrad.function_hook import FunctionHook, get_function_hooks  # noqa: F401
 from tracegrad.initializers import Initializer  # noqa: F401
 from tracegrad.link import Chain, ChainList, Link  # noqa: F401
 from tracegrad.optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: F401
