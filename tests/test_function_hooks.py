@@ -380,3 +380,17 @@ def test_compiled_step_with_eager_fallback_runs_the_hooks():
     assert compiled.stats['eager_calls'] == 1
     assert 'LinearFunction' in timer.summary()
     assert not np.array_equal(model.W.array, w_before)  # the step did run
+
+
+@pytest.mark.gpu
+def test_timer_hook_on_gpu_arrays():
+    from tracegrad.backends import cuda
+
+    if not cuda.available:
+        pytest.skip('needs CuPy and a CUDA GPU (or TRACEGRAD_HOST_CUPY=1)')
+    x = tracegrad.Variable(cuda.to_gpu(np.random.rand(3, 4).astype(np.float32)))
+    with function_hooks.TimerHook() as timer:
+        F.sum(F.tanh(x)).backward()
+    assert timer.summary()['Tanh']['occurrence'] == 2
+    assert all(t > 0 for _, t in timer.call_history)
+    assert isinstance(x.grad, cuda.ndarray)

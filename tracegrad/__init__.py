@@ -48,6 +48,7 @@ from tracegrad import (  # noqa: F401
     datasets,
     function_hooks,
     iterators,
+    link_hooks,
     links,
     optimizer,
     optimizer_hooks,
@@ -62,6 +63,7 @@ from tracegrad.function import Function, FunctionAdapter  # noqa: F401
 from tracegrad.function_hook import FunctionHook, get_function_hooks  # noqa: F401
 from tracegrad.initializers import Initializer  # noqa: F401
 from tracegrad.link import Chain, ChainList, Link  # noqa: F401
+from tracegrad.link_hook import LinkHook  # noqa: F401
 from tracegrad.optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: F401
 from tracegrad.reporter import (  # noqa: F401
     DictSummary,

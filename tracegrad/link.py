@@ -95,6 +95,39 @@ class Link:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'{type(self).__name__} does not define forward()')
 
+    def __setstate__(self, state: dict) -> None:  # copy.deepcopy and pickle
+        self.__dict__.update(state)
+        if state.get('_local_link_hooks'):  # the new link is hooked as the original was
+            from tracegrad import link_hook
+
+            link_hook.track(self)
+
+    # -- hooks --
+    @property
+    def local_link_hooks(self) -> dict:
+        """The :class:`~tracegrad.LinkHook` objects registered to this link, by name."""
+        from tracegrad import link_hook
+
+        return link_hook.local_hooks(self)
+
+    def add_hook(self, hook, name: str | None = None) -> Link:
+        """Register a link hook for this link only; returns the link.
+
+        Args:
+            hook (~tracegrad.LinkHook): the hook.
+            name: its key among this link's hooks (default: ``hook.name``).
+        """
+        from tracegrad import link_hook
+
+        link_hook.add_local_hook(self, hook, name)
+        return self
+
+    def delete_hook(self, name: str) -> None:
+        """Unregister this link's hook ``name`` (KeyError if there is none)."""
+        from tracegrad import link_hook
+
+        link_hook.delete_local_hook(self, name)
+
     # -- registration --
     @property
     def within_init_scope(self) -> bool:
@@ -315,6 +348,11 @@ class Link:
             param = copy_module.copy(d[name])
             param.grad = None
             d[name] = param
+        if d.get('_local_link_hooks'):  # the copy is hooked as the original is, on its own
+            from tracegrad import link_hook
+
+            d['_local_link_hooks'] = collections.OrderedDict(d['_local_link_hooks'])
+            link_hook.track(ret)
         return ret
 
     def repeat(self, n_repeat: int, mode: str = 'init'):

@@ -38,11 +38,80 @@ def format_table(rows: list, file) -> None:
         file.flush()
 
 
-class TimerHook(FunctionHook):
+class CallTimer:
+    """Times nested calls and reports them by name (the TimerHooks of functions and links).
+
+    Attributes:
+        call_history (list): ``(name, seconds)`` per call, in order of completion.
+    """
+
+    table = TIME_UNITS
+    _name_header = 'Name'
+
+    def __init__(self) -> None:
+        self.call_history: list = []
+        self._running: list = []  # (start, xp) of the calls in progress, innermost last
+        self._total_time = 0.0
+
+    def _start(self, xp) -> None:
+        _sync(xp)
+        self._running.append((time.perf_counter(), xp))
+
+    def _stop(self, name: str) -> None:
+        start, xp = self._running.pop()
+        _sync(xp)
+        elapsed = time.perf_counter() - start
+        self.call_history.append((name, elapsed))
+        if not self._running:  # nested calls are inside an outer one's time already
+            self._total_time += elapsed
+
+    def total_time(self) -> float:
+        """Seconds spent in the outermost timed calls."""
+        return self._total_time
+
+    def summary(self) -> dict:
+        """``{name: {'elapsed_time': seconds, 'occurrence': calls}}``."""
+        summary: dict = {}
+        for name, elapsed in self.call_history:
+            record = summary.setdefault(name, {'elapsed_time': 0.0, 'occurrence': 0})
+            record['elapsed_time'] += elapsed
+            record['occurrence'] += 1
+        return summary
+
+    def print_report(self, unit: str = 'auto', file=sys.stdout) -> None:
+        """Print a table of the time and number of calls per name.
+
+        Args:
+            unit: ``'sec'``, ``'ms'``, ``'us'``, ``'ns'``, ``'auto'`` (one unit
+                chosen for the largest time) or ``'auto_foreach'`` (a unit per row).
+            file: where to write.
+        """
+        summary = self.summary()
+        if unit == 'auto':
+            factor, unit = choose_time_unit(
+                max((r['elapsed_time'] for r in summary.values()), default=0.0))
+        elif unit != 'auto_foreach':
+            if unit not in self.table:
+                raise ValueError(f'{type(self).__name__}.print_report: unit must be one of '
+                                 f"{sorted(self.table)}, 'auto' or 'auto_foreach', got {unit!r}")
+            factor = self.table[unit]
+        rows = [[self._name_header, 'ElapsedTime', 'Occurrence']]
+        for name, record in summary.items():
+            seconds = record['elapsed_time']
+            if unit == 'auto_foreach':
+                row_factor, row_unit = choose_time_unit(seconds)
+            else:
+                row_factor, row_unit = factor, unit
+            rows.append([name, f'{seconds * row_factor:3.2f}{row_unit}',
+                         str(record['occurrence'])])
+        format_table(rows, file)
+
+
+class TimerHook(FunctionHook, CallTimer):
     """Measure the time every function's forward and backward take.
 
     On CuPy arrays the device is synchronised before and after each call, so the
-    times include the kernels.
+    times include the kernels. :meth:`print_report` prints a table by function.
 
     >>> x = tracegrad.Variable(np.ones((2, 3), np.float32))
     >>> with tracegrad.function_hooks.TimerHook() as hook:
@@ -59,74 +128,16 @@ class TimerHook(FunctionHook):
     """
 
     name = 'TimerHook'
-    table = TIME_UNITS
-
-    def __init__(self) -> None:
-        self.call_history: list = []
-        self._running: list = []  # (start, xp) of the calls in progress, innermost last
-        self._total_time = 0.0
-
-    def _start(self, xp) -> None:
-        _sync(xp)
-        self._running.append((time.perf_counter(), xp))
-
-    def _stop(self, function) -> None:
-        start, xp = self._running.pop()
-        _sync(xp)
-        elapsed = time.perf_counter() - start
-        self.call_history.append((function._impl_name, elapsed))
-        if not self._running:  # nested calls are inside an outer one's time already
-            self._total_time += elapsed
+    _name_header = 'FunctionName'
 
     def forward_preprocess(self, function, in_data) -> None:
         self._start(backend.get_array_module(*in_data))
 
     def forward_postprocess(self, function, in_data) -> None:
-        self._stop(function)
+        self._stop(function._impl_name)
 
     def backward_preprocess(self, function, in_data, out_grad) -> None:
         self._start(backend.get_array_module(*(in_data + out_grad)))
 
     def backward_postprocess(self, function, in_data, out_grad) -> None:
-        self._stop(function)
-
-    def total_time(self) -> float:
-        """Seconds spent in the outermost hooked calls."""
-        return self._total_time
-
-    def summary(self) -> dict:
-        """``{function name: {'elapsed_time': seconds, 'occurrence': calls}}``."""
-        summary: dict = {}
-        for name, elapsed in self.call_history:
-            record = summary.setdefault(name, {'elapsed_time': 0.0, 'occurrence': 0})
-            record['elapsed_time'] += elapsed
-            record['occurrence'] += 1
-        return summary
-
-    def print_report(self, unit: str = 'auto', file=sys.stdout) -> None:
-        """Print a table of the time and number of calls per function.
-
-        Args:
-            unit: ``'sec'``, ``'ms'``, ``'us'``, ``'ns'``, ``'auto'`` (one unit
-                chosen for the largest time) or ``'auto_foreach'`` (a unit per row).
-            file: where to write.
-        """
-        summary = self.summary()
-        if unit == 'auto':
-            factor, unit = choose_time_unit(
-                max((r['elapsed_time'] for r in summary.values()), default=0.0))
-        elif unit != 'auto_foreach':
-            if unit not in self.table:
-                raise ValueError(f'TimerHook.print_report: unit must be one of '
-                                 f"{sorted(self.table)}, 'auto' or 'auto_foreach', got {unit!r}")
-            factor = self.table[unit]
-        rows = [['FunctionName', 'ElapsedTime', 'Occurrence']]
-        for name, record in summary.items():
-            seconds = record['elapsed_time']
-            if unit == 'auto_foreach':
-                row_factor, row_unit = choose_time_unit(seconds)
-            else:
-                row_factor, row_unit = factor, unit
-            rows.append([name, f'{seconds * row_factor:3.2f}{row_unit}',
-                         str(record['occurrence'])])
-        format_table(rows, file)
+        self._stop(function._impl_name)
