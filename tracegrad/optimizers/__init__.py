@@ -4,6 +4,7 @@ from tracegrad.optimizers.ada_grad import AdaGrad
 from tracegrad.optimizers.adam import AdaBound, Adam, AdamW, AMSBound, AMSGrad
 from tracegrad.optimizers.corrected_momentum_sgd import CorrectedMomentumSGD
 from tracegrad.optimizers.momentum_sgd import MomentumSGD
+from tracegrad.optimizers.msvag import MSVAG
 from tracegrad.optimizers.nesterov_ag import NesterovAG
 from tracegrad.optimizers.rmsprop import RMSprop
 from tracegrad.optimizers.rmsprop_graves import RMSpropGraves
@@ -21,6 +22,7 @@ __all__ = [
            'Adam',
            'AdamW',
            'CorrectedMomentumSGD',
+           'MSVAG',
            'MomentumSGD',
            'NesterovAG',
            'RMSprop',
