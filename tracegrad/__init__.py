@@ -10,7 +10,7 @@ from tracegrad import (
     initializers,  # noqa: F401
     utils,  # noqa: F401
 )
-from tracegrad.backend import get_array_module, get_device  # noqa: F401
+from tracegrad.backend import get_array_module, get_device, using_device  # noqa: F401
 from tracegrad.backprop import backward, grad  # noqa: F401
 from tracegrad.configuration import (  # noqa: F401
     config,
@@ -59,6 +59,7 @@ from tracegrad import (  # noqa: F401
     training,
 )
 from tracegrad.compile import CompileError, compile  # noqa: F401
+from tracegrad.device_resident import DeviceResident  # noqa: F401
 from tracegrad.function import Function, FunctionAdapter  # noqa: F401
 from tracegrad.function_hook import FunctionHook, get_function_hooks  # noqa: F401
 from tracegrad.initializers import Initializer  # noqa: F401
@@ -73,5 +74,6 @@ from tracegrad.reporter import (  # noqa: F401
     report,
     report_scope,
 )
+from tracegrad.runtime_info import print_runtime_info  # noqa: F401
 from tracegrad.sequential import Sequential  # noqa: F401
 from tracegrad.serializer import AbstractSerializer, Deserializer, Serializer  # noqa: F401

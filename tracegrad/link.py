@@ -22,6 +22,7 @@ from typing import Any
 import numpy
 
 from tracegrad import backend
+from tracegrad.device_resident import DeviceResident
 from tracegrad.variable import Parameter, _is_array
 
 _COPY_MODES = ('init', 'copy', 'share')
@@ -45,7 +46,7 @@ def _shape_and_dtype(spec):
     raise TypeError(f'Link: a parameter spec must be a shape or (shape, dtype), got {spec!r}')
 
 
-class Link:
+class Link(DeviceResident):
     """A building block of models: parameters, persistent values, a forward pass.
 
     Parameters are registered by assigning :class:`~tracegrad.Parameter` objects to
@@ -74,7 +75,6 @@ class Link:
 
     _within_init_scope = False
     _init_done = False
-    _device = backend.CpuDevice()
 
     def __init__(self, **params: Any) -> None:
         d = self.__dict__
@@ -374,16 +374,6 @@ class Link:
         return ret
 
     # -- devices --
-    @property
-    def device(self) -> backend.Device:
-        """The device the parameters live on."""
-        return self._device
-
-    @property
-    def xp(self):
-        """The array module of the device (``numpy`` or ``cupy``)."""
-        return self._device.xp
-
     def to_device(self, device) -> Link:
         """Move all parameters and persistent arrays of the hierarchy to ``device``.
 
@@ -408,21 +398,6 @@ class Link:
     def _move_state(self, device: backend.Device) -> None:
         """Move non-registered state arrays (such as an RNN's hidden state); a hook for
         subclasses."""
-
-    def to_cpu(self) -> Link:
-        """Move the hierarchy to host memory (NumPy)."""
-        return self.to_device(backend.CpuDevice())
-
-    def to_gpu(self, device=None) -> Link:
-        """Move the hierarchy to a GPU (the current one if ``device`` is None)."""
-        from tracegrad.backends import cuda
-
-        cuda.check_cuda_available()
-        if device is None:
-            device = cuda.cupy.cuda.Device().id
-        elif not isinstance(device, (int, numpy.integer)):
-            device = backend.get_device(device)
-        return self.to_device(device)
 
     # -- serialization --
     def serialize(self, serializer) -> None:
