@@ -341,6 +341,21 @@ def test_print_hook_prints_inputs_and_gradients():
         function_hooks.PrintHook(sep=' ')
 
 
+def test_print_hook_with_an_output_without_gradient():
+    out = io.StringIO()
+    x = tracegrad.Variable(np.array([1., 2.], np.float32))
+    a, _ = F.split_axis(x, 2, 0)
+    with function_hooks.PrintHook(file=out):
+        a.grad = np.ones(1, np.float32)
+        a.backward()
+    text = out.getvalue()
+    block = text[text.index('function\tSplitAxis'):]
+    block = block[block.index('output gradient'):]
+    gradients = block.split('\nfunction\t')[0].splitlines()  # up to the next function
+    assert gradients[1] == '<variable>' and gradients[-1] == 'None'
+    np.testing.assert_array_equal(x.grad, [1., 0.])
+
+
 # -- compiled steps ------------------------------------------------------------------
 
 def _model_and_step(fallback):

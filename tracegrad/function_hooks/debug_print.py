@@ -49,11 +49,11 @@ class PrintHook(FunctionHook):
         if out_grad is not None:
             self._print('output gradient')
             for g in out_grad:
-                if g is None:
-                    v = Variable()
-                else:
-                    v = Variable(backend.get_array_module(g).zeros_like(g))
-                    v.grad = g
+                if g is None:  # an output that got no gradient
+                    self._print('None')
+                    continue
+                v = Variable(backend.get_array_module(g).zeros_like(g))
+                v.grad = g
                 self._print(v.debug_print())
         if self.flush and hasattr(self.file, 'flush'):
             self.file.flush()
