@@ -7,4 +7,13 @@ from tracegrad.utils.array import (  # noqa: F401
     sum_to,
     sum_to_shape,
 )
-from tracegrad.utils.conv import get_conv_outsize, get_deconv_outsize  # noqa: F401
+
+
+def __getattr__(name: str):
+    # get_conv_outsize and get_deconv_outsize live with the window code of convolutions
+    # (which imports this package, hence not at import time).
+    if name in ('get_conv_outsize', 'get_deconv_outsize'):
+        from tracegrad.functions.connection import im2col
+
+        return getattr(im2col, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

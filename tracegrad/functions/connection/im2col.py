@@ -9,7 +9,6 @@ so the same code runs on NumPy, CuPy and the tracer's namespace.
 from __future__ import annotations
 
 from tracegrad.backend import get_array_module
-from tracegrad.utils.conv import get_conv_outsize, get_deconv_outsize  # noqa: F401 (re-exported)
 
 
 def pair(value, func: str, arg: str) -> tuple:
@@ -43,6 +42,29 @@ def nonnegative_pair(value, func: str, arg: str) -> tuple:
     if p[0] < 0 or p[1] < 0:
         raise ValueError(f'{func}: {arg} must be non-negative, got {value!r}')
     return p
+
+
+def get_conv_outsize(size: int, k: int, s: int, p: int, cover_all: bool = False,
+                     d: int = 1) -> int:
+    """Output length of a convolution along one axis.
+
+    ``size`` input length, ``k`` kernel, ``s`` stride, ``p`` padding on each
+    side, ``d`` dilation. With ``cover_all`` the last window may hang over the
+    padded end (up to ``s - 1`` extra cells), so every input cell is covered.
+    """
+    span = (k - 1) * d + 1
+    extra = s - 1 if cover_all else 0
+    return (size + 2 * p - span + extra) // s + 1
+
+
+def get_deconv_outsize(size: int, k: int, s: int, p: int, cover_all: bool = False,
+                       d: int = 1) -> int:
+    """Output length of a deconvolution (the inverse of :func:`get_conv_outsize`)."""
+    span = (k - 1) * d + 1
+    length = s * (size - 1) + span - 2 * p
+    if cover_all:
+        length -= s - 1
+    return length
 
 
 def im2col(x, kh: int, kw: int, sy: int, sx: int, ph: int, pw: int,
