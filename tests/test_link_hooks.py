@@ -376,3 +376,20 @@ def test_spectral_normalization_on_gpu_equals_cpu():
     F.sum(y_gpu).backward()
     F.sum(y_cpu).backward()
     np.testing.assert_allclose(cuda.to_cpu(gpu.W.grad), cpu.W.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_hook_added_after_compiling_the_link_itself():
+    np.random.seed(0)
+    link = L.Linear(4, 3)
+    eager = copy.deepcopy(link)
+    compiled = tracegrad.compile(link, backend='reference')
+    x = np.random.randn(2, 4).astype(np.float32)
+    np.testing.assert_allclose(compiled(x).array, eager(x).array, rtol=1e-6)
+    np.random.seed(1)
+    link.add_hook(SpectralNormalization())
+    np.random.seed(1)
+    eager.add_hook(SpectralNormalization())
+    with tracegrad.using_config('train', False):
+        # The hook changes what the link computes: the next call traces it.
+        np.testing.assert_allclose(compiled(x).array, eager(x).array, rtol=1e-5, atol=1e-6)
+    assert compiled.stats['traces'] == 2

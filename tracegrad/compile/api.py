@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -55,11 +56,18 @@ def compile(fn: Callable | None = None, *, backend: str = 'c', fallback: str = '
     from tracegrad.link import Link
 
     if isinstance(fn, Link):
-        return CompiledFunction(fn.__call__, backend, fallback, targets=(fn,) + tuple(targets),
+        # Bound to a function that calls the link, not to Link.__call__ as it is now: that
+        # is replaced while link hooks are registered (tracegrad.link_hook).
+        return CompiledFunction(types.MethodType(_call_link, fn), backend, fallback,
+                                targets=(fn,) + tuple(targets),
                                 name=f'{type(fn).__name__}.forward')
     if not callable(fn):
         raise TypeError(f'compile: expected a function or a Link, got {type(fn).__name__}')
     return CompiledFunction(fn, backend, fallback, targets=tuple(targets))
+
+
+def _call_link(link, *args):
+    return link(*args)
 
 
 class _Specialization:
