@@ -12,6 +12,7 @@ from tracegrad.optimizers.sgd import SGD
 from tracegrad.optimizers.smorms3 import SMORMS3
 
 __all__ = [
+           'MSVAG',
            'SGD',
            'SMORMS3',
            'AMSBound',
@@ -22,7 +23,6 @@ __all__ = [
            'Adam',
            'AdamW',
            'CorrectedMomentumSGD',
-           'MSVAG',
            'MomentumSGD',
            'NesterovAG',
            'RMSprop',
