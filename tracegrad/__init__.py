@@ -10,7 +10,12 @@ from tracegrad import (
     initializers,  # noqa: F401
     utils,  # noqa: F401
 )
-from tracegrad.backend import get_array_module, get_device, is_arrays_compatible  # noqa: F401
+from tracegrad.backend import (  # noqa: F401
+    get_array_module,
+    get_device,
+    is_arrays_compatible,
+    using_device,
+)
 from tracegrad.backends.cuda import should_use_cudnn, should_use_cudnn_tensor_core  # noqa: F401
 from tracegrad.backprop import backward, grad  # noqa: F401
 from tracegrad.configuration import (  # noqa: F401
@@ -81,7 +86,9 @@ from tracegrad import (  # noqa: F401
     dataset,
     datasets,
     distributions,
+    function_hooks,
     iterators,
+    link_hooks,
     links,
     optimizer,
     optimizer_hooks,
@@ -92,6 +99,7 @@ from tracegrad import (  # noqa: F401
     training,
 )
 from tracegrad.compile import CompileError, compile  # noqa: F401
+from tracegrad.device_resident import DeviceResident  # noqa: F401
 from tracegrad.distribution import (  # noqa: F401
     Distribution,
     cross_entropy,
@@ -99,8 +107,10 @@ from tracegrad.distribution import (  # noqa: F401
     register_kl,
 )
 from tracegrad.function import Function, FunctionAdapter  # noqa: F401
+from tracegrad.function_hook import FunctionHook, get_function_hooks  # noqa: F401
 from tracegrad.initializers import Initializer  # noqa: F401
 from tracegrad.link import Chain, ChainList, Link  # noqa: F401
+from tracegrad.link_hook import LinkHook  # noqa: F401
 from tracegrad.optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: F401
 from tracegrad.reporter import (  # noqa: F401
     DictSummary,
@@ -110,5 +120,6 @@ from tracegrad.reporter import (  # noqa: F401
     report,
     report_scope,
 )
+from tracegrad.runtime_info import print_runtime_info  # noqa: F401
 from tracegrad.sequential import Sequential  # noqa: F401
 from tracegrad.serializer import AbstractSerializer, Deserializer, Serializer  # noqa: F401

@@ -42,11 +42,26 @@ def _installed() -> dict:
 
 _PYTHON = _installed()  # read before _speedups replaces any of them
 _C: dict = {}  # the same pieces from _speedups, once it is loaded
+active = _PYTHON  # the implementation in use (the C or the Python one)
+# While function hooks are registered (tracegrad.function_hook), wrappers that call
+# them sit in front of ``active``; otherwise nothing does, so the hot path never
+# looks for hooks.
+_hook_wrappers: dict = {}
 
 
 def _install(impl: dict) -> None:
+    global active
+    active = impl
     for key, (owner, attr) in _PLACES.items():
-        setattr(owner, attr, impl[key])
+        setattr(owner, attr, _hook_wrappers.get(key, impl[key]))
+
+
+def set_hook_wrappers(wrappers: dict) -> None:
+    """Put ``wrappers`` (by key of ``_PLACES``) in front of the implementation in use,
+    or take them away again with ``{}``."""
+    global _hook_wrappers
+    _hook_wrappers = wrappers
+    _install(active)
 
 
 def _pure_python() -> bool:
@@ -97,7 +112,7 @@ def implementation(name: str):
         raise RuntimeError('implementation: the C hot path (tracegrad._speedups) is not '
                            'loaded' + (' (TRACEGRAD_PURE_PYTHON is set)' if _pure_python()
                                        else '; reinstall tracegrad with a C compiler'))
-    before = _installed()
+    before = active
     _install(_C if name == 'c' else _PYTHON)
     try:
         yield

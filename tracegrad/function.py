@@ -43,6 +43,25 @@ class FunctionAdapter(FunctionNode):
         return self._function
 
     @property
+    def _impl_name(self) -> str:
+        return type(self._function).__name__
+
+    # The hooks are the Function's, so they can be added before it is called.
+    @property
+    def _local_function_hooks(self):
+        return self._function._local_function_hooks
+
+    @property
+    def local_function_hooks(self) -> dict:
+        return self._function.local_function_hooks
+
+    def add_hook(self, hook, name: str | None = None) -> None:
+        self._function.add_hook(hook, name)
+
+    def delete_hook(self, name: str) -> None:
+        self._function.delete_hook(name)
+
+    @property
     def label(self) -> str:
         return self._function.label
 
@@ -132,9 +151,26 @@ class Function:
     def rank(self) -> int:
         return self.node.rank
 
+    _local_function_hooks = None
+
     @property
     def local_function_hooks(self) -> dict:
-        return {}
+        """The :class:`~tracegrad.FunctionHook` objects registered to this function, by name."""
+        from tracegrad import function_hook
+
+        return function_hook.local_hooks(self)
+
+    def add_hook(self, hook, name: str | None = None) -> None:
+        """Register a function hook for this function only (see FunctionNode.add_hook)."""
+        from tracegrad import function_hook
+
+        function_hook.add_local_hook(self, hook, name)
+
+    def delete_hook(self, name: str) -> None:
+        """Unregister this function's hook ``name`` (KeyError if there is none)."""
+        from tracegrad import function_hook
+
+        function_hook.delete_local_hook(self, name)
 
     def check_type_forward(self, in_types) -> None:
         """Check the input types (override; see :mod:`tracegrad.utils.type_check`)."""

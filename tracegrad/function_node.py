@@ -51,9 +51,36 @@ class FunctionNode:
         """A short name of the function, used in error messages and graph dumps."""
         return type(self).__name__
 
+    _local_function_hooks = None
+
+    @property
+    def _impl_name(self) -> str:
+        """The name profiling hooks report: the class's."""
+        return type(self).__name__
+
     @property
     def local_function_hooks(self) -> dict:
-        return {}
+        """The :class:`~tracegrad.FunctionHook` objects registered to this function, by name."""
+        from tracegrad import function_hook
+
+        return function_hook.local_hooks(self)
+
+    def add_hook(self, hook, name: str | None = None) -> None:
+        """Register a function hook for this function only.
+
+        Args:
+            hook (~tracegrad.FunctionHook): the hook.
+            name: its key among this function's hooks (default: ``hook.name``).
+        """
+        from tracegrad import function_hook
+
+        function_hook.add_local_hook(self, hook, name)
+
+    def delete_hook(self, name: str) -> None:
+        """Unregister this function's hook ``name`` (KeyError if there is none)."""
+        from tracegrad import function_hook
+
+        function_hook.delete_local_hook(self, name)
 
     def apply(self, inputs: Sequence[Any]) -> tuple:
         """Compute the outputs and, if needed, attach this node to the graph.

@@ -22,6 +22,7 @@ from typing import Any
 import numpy
 
 from tracegrad import backend
+from tracegrad.device_resident import DeviceResident
 from tracegrad.variable import Parameter, _is_array
 
 _COPY_MODES = ('init', 'copy', 'share')
@@ -45,7 +46,7 @@ def _shape_and_dtype(spec):
     raise TypeError(f'Link: a parameter spec must be a shape or (shape, dtype), got {spec!r}')
 
 
-class Link:
+class Link(DeviceResident):
     """A building block of models: parameters, persistent values, a forward pass.
 
     Parameters are registered by assigning :class:`~tracegrad.Parameter` objects to
@@ -74,7 +75,6 @@ class Link:
 
     _within_init_scope = False
     _init_done = False
-    _device = backend.CpuDevice()
 
     def __init__(self, **params: Any) -> None:
         d = self.__dict__
@@ -94,6 +94,39 @@ class Link:
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'{type(self).__name__} does not define forward()')
+
+    def __setstate__(self, state: dict) -> None:  # copy.deepcopy and pickle
+        self.__dict__.update(state)
+        if state.get('_local_link_hooks'):  # the new link is hooked as the original was
+            from tracegrad import link_hook
+
+            link_hook.track(self)
+
+    # -- hooks --
+    @property
+    def local_link_hooks(self) -> dict:
+        """The :class:`~tracegrad.LinkHook` objects registered to this link, by name."""
+        from tracegrad import link_hook
+
+        return link_hook.local_hooks(self)
+
+    def add_hook(self, hook, name: str | None = None) -> Link:
+        """Register a link hook for this link only; returns the link.
+
+        Args:
+            hook (~tracegrad.LinkHook): the hook.
+            name: its key among this link's hooks (default: ``hook.name``).
+        """
+        from tracegrad import link_hook
+
+        link_hook.add_local_hook(self, hook, name)
+        return self
+
+    def delete_hook(self, name: str) -> None:
+        """Unregister this link's hook ``name`` (KeyError if there is none)."""
+        from tracegrad import link_hook
+
+        link_hook.delete_local_hook(self, name)
 
     # -- registration --
     @property
@@ -315,6 +348,11 @@ class Link:
             param = copy_module.copy(d[name])
             param.grad = None
             d[name] = param
+        if d.get('_local_link_hooks'):  # the copy is hooked as the original is, on its own
+            from tracegrad import link_hook
+
+            d['_local_link_hooks'] = collections.OrderedDict(d['_local_link_hooks'])
+            link_hook.track(ret)
         return ret
 
     def repeat(self, n_repeat: int, mode: str = 'init'):
@@ -336,16 +374,6 @@ class Link:
         return ret
 
     # -- devices --
-    @property
-    def device(self) -> backend.Device:
-        """The device the parameters live on."""
-        return self._device
-
-    @property
-    def xp(self):
-        """The array module of the device (``numpy`` or ``cupy``)."""
-        return self._device.xp
-
     def to_device(self, device) -> Link:
         """Move all parameters and persistent arrays of the hierarchy to ``device``.
 
@@ -370,21 +398,6 @@ class Link:
     def _move_state(self, device: backend.Device) -> None:
         """Move non-registered state arrays (such as an RNN's hidden state); a hook for
         subclasses."""
-
-    def to_cpu(self) -> Link:
-        """Move the hierarchy to host memory (NumPy)."""
-        return self.to_device(backend.CpuDevice())
-
-    def to_gpu(self, device=None) -> Link:
-        """Move the hierarchy to a GPU (the current one if ``device`` is None)."""
-        from tracegrad.backends import cuda
-
-        cuda.check_cuda_available()
-        if device is None:
-            device = cuda.cupy.cuda.Device().id
-        elif not isinstance(device, (int, numpy.integer)):
-            device = backend.get_device(device)
-        return self.to_device(device)
 
     # -- serialization --
     def serialize(self, serializer) -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy
 
-from tracegrad import backend
+from tracegrad import _native, backend
 from tracegrad.backends import cuda
 from tracegrad.compile import state as state_mod
 from tracegrad.compile.tracer import CompileError, TraceContext, TracerArray, as_tracer
+from tracegrad.function_hook import get_function_hooks
 from tracegrad.variable import Variable
 
 logger = logging.getLogger('tracegrad.compile')
@@ -54,11 +56,18 @@ def compile(fn: Callable | None = None, *, backend: str = 'c', fallback: str = '
     from tracegrad.link import Link
 
     if isinstance(fn, Link):
-        return CompiledFunction(fn.__call__, backend, fallback, targets=(fn,) + tuple(targets),
+        # Bound to a function that calls the link, not to Link.__call__ as it is now: that
+        # is replaced while link hooks are registered (tracegrad.link_hook).
+        return CompiledFunction(types.MethodType(_call_link, fn), backend, fallback,
+                                targets=(fn,) + tuple(targets),
                                 name=f'{type(fn).__name__}.forward')
     if not callable(fn):
         raise TypeError(f'compile: expected a function or a Link, got {type(fn).__name__}')
     return CompiledFunction(fn, backend, fallback, targets=tuple(targets))
+
+
+def _call_link(link, *args):
+    return link(*args)
 
 
 class _Specialization:
@@ -145,6 +154,8 @@ class CompiledFunction:
         if kwargs:
             raise TypeError(f'compiled {self.name}: keyword arguments are not supported; '
                             f'pass arrays positionally')
+        if _native._hook_wrappers and get_function_hooks():
+            return self._eager_for_hooks(args)
         fast = self._fast
         if fast is not None:
             arrays, arg_key = _flatten_args(args)
@@ -170,10 +181,7 @@ class CompiledFunction:
                 spec = self._trace(args, arrays, links, optimizers)
             except CompileError as e:
                 if self.fallback == 'eager':
-                    if not self._warned:
-                        warnings.warn(f'tracegrad.compile: running {self.name} eagerly: {e}',
-                                      RuntimeWarning, stacklevel=2)
-                        self._warned = True
+                    self._warn_once(e)
                     return self._eager(args)
                 raise
             self._specs.setdefault(key, []).append(spec)
@@ -188,6 +196,25 @@ class CompiledFunction:
         self._fast = None if nxt is None else (
             nxt, arg_key, state_mod.FastGuard(self.fn, links, optimizers))
         return result
+
+    def _warn_once(self, why) -> None:
+        if not self._warned:
+            warnings.warn(f'tracegrad.compile: running {self.name} eagerly: {why}',
+                          RuntimeWarning, stacklevel=3)
+            self._warned = True
+
+    def _eager_for_hooks(self, args):
+        """Function hooks observe each eager function call; a compiled step makes none."""
+        error = CompileError(
+            f'compile: {self.name}: function hooks are registered '
+            f'({", ".join(get_function_hooks())}), but a compiled step runs as generated code '
+            f'that calls no functions for them to observe; call it outside the hooks\' '
+            f"with-block, or compile with fallback='eager' to run it eagerly while hooks are "
+            f'registered')
+        if self.fallback != 'eager':
+            raise error
+        self._warn_once(error)
+        return self._eager(args)
 
     def _eager(self, args):
         self.stats['eager_calls'] += 1

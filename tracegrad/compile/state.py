@@ -242,7 +242,7 @@ def guard_key(links: list, optimizers: list) -> tuple:
     """What a specialisation depends on besides the inputs: identities, shapes, flags."""
     from tracegrad.configuration import config
 
-    parts: list = [bool(config.train), bool(config.enable_backprop)]
+    parts: list = [bool(config.train), bool(config.enable_backprop), _link_hooks_key()]
     for root in links:
         parts.append(id(root))
         for path, param in root.namedparams():
@@ -250,6 +250,7 @@ def guard_key(links: list, optimizers: list) -> tuple:
             parts.append((path, id(param), None if arr is None else (arr.shape, arr.dtype.str),
                           param.grad is None, getattr(param, 'update_rule', None) is None))
         for lpath, link in root.namedlinks():
+            parts.append((lpath, _link_hooks_key(link)))
             for name in sorted(link._persistent):
                 value = getattr(link, name, None)
                 if _is_traceable_array(value):
@@ -285,6 +286,14 @@ def guard_key(links: list, optimizers: list) -> tuple:
     return tuple(parts)
 
 
+def _link_hooks_key(link=None) -> tuple:
+    """The link hooks of this thread (or of ``link``): they run, and are traced, in the step."""
+    from tracegrad.link_hook import get_link_hooks
+
+    hooks = get_link_hooks() if link is None else link.__dict__.get('_local_link_hooks') or {}
+    return tuple((name, id(hook)) for name, hook in hooks.items())
+
+
 class FastGuard:
     """A cheap re-check of everything :func:`guard_key` (and discovery) looked at.
 
@@ -302,7 +311,7 @@ class FastGuard:
     def __init__(self, fn: Callable, links: list, optimizers: list):
         from tracegrad.configuration import config
 
-        checks: list = [lambda: config.train, lambda: config.enable_backprop]
+        checks: list = [lambda: config.train, lambda: config.enable_backprop, _link_hooks_key]
         target = fn.__func__ if isinstance(fn, types.MethodType) else fn
         if isinstance(fn, types.MethodType):
             checks.append(lambda: id(fn.__self__))
@@ -317,6 +326,7 @@ class FastGuard:
                 d = vars(link)
                 checks.append(lambda d=d: len(d['_params']) + 1000 * len(d['_persistent']))
                 checks.append(lambda d=d: tuple(map(type, d.values())))
+                checks.append(lambda link=link: _link_hooks_key(link))
                 children = d.get('_children')
                 if children is not None:
                     checks.append(lambda c=children: len(c))

@@ -37,3 +37,34 @@ def sum_to_shape(x, shape: tuple):
     if lead:
         y = y.reshape(y.shape[lead:])
     return y
+
+
+def size_of_shape(shape) -> int:
+    """The number of elements of an array of this shape.
+
+    >>> utils.size_of_shape((2, 3, 4))
+    24
+    >>> utils.size_of_shape(())
+    1
+    """
+    size = 1
+    for n in shape:
+        size *= n
+    return int(size)
+
+
+def sum_to(x, shape):
+    """Sum the array ``x`` over broadcast axes down to ``shape`` (arrays only; for
+    Variables use :func:`tracegrad.functions.sum_to`).
+
+    >>> utils.sum_to(np.ones((2, 3, 4)), (3, 1))
+    array([[8.],
+           [8.],
+           [8.]])
+    """
+    from tracegrad.variable import Variable
+
+    if isinstance(x, Variable):
+        raise TypeError('utils.sum_to takes arrays, not Variables; use '
+                        'tracegrad.functions.sum_to for Variables')
+    return sum_to_shape(x, shape)

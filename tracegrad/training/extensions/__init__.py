@@ -19,10 +19,11 @@ from tracegrad.training.extensions.value_shifts import (
     StepShift,
     WarmupShift,
 )
+from tracegrad.training.extensions.variable_statistics_plot import VariableStatisticsPlot
 from tracegrad.training.extensions.variable_unchain import unchain_variables
 
 __all__ = ['DumpGraph', 'Evaluator', 'ExponentialShift', 'FailOnNonNumber', 'InverseShift',
            'LinearShift', 'LogReport', 'MicroAverage', 'MultistepShift', 'ParameterStatistics',
            'PlotReport', 'PolynomialShift', 'PrintReport', 'ProgressBar', 'StepShift',
-           'WarmupShift', 'observe_lr', 'observe_value', 'snapshot', 'snapshot_object',
-           'unchain_variables']
+           'VariableStatisticsPlot', 'WarmupShift', 'observe_lr', 'observe_value', 'snapshot',
+           'snapshot_object', 'unchain_variables']

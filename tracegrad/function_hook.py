@@ -1,0 +1,256 @@
+"""Function hooks: callbacks around the forward and backward of every function.
+
+A :class:`FunctionHook` is registered for the current thread with ``with hook:``,
+or for one function with ``FunctionNode.add_hook``. The eager hot path
+(``FunctionNode.apply`` and the backprop loop, in C or Python, see
+:mod:`tracegrad._native`) never looks for hooks: while at least one is registered
+anywhere, wrappers that call them are put in front of it, and taken away when the
+last one goes.
+
+Forward hooks run around ``apply`` (after the type checks, as Chainer's do).
+Backward hooks run around each ``backward`` call that backprop makes; for that the
+functions that have hooks get the wrapper as an instance attribute ``backward`` for
+the length of the backprop loop, which the C loop and the Python loop then call.
+"""
+from __future__ import annotations
+
+import collections
+import functools
+import threading
+import weakref
+from typing import Self
+
+from tracegrad import _native
+from tracegrad.configuration import config
+from tracegrad.function_node import _as_inputs
+
+_thread_local = threading.local()
+_lock = threading.RLock()  # a finalizer may recount while this thread holds it
+_n_global = 0  # hooks registered with ``with`` in all threads
+_owners = weakref.WeakSet()  # functions (FunctionNode or Function) with local hooks
+_wrapped = False  # whether the hook-calling wrappers are installed
+
+
+def get_function_hooks() -> collections.OrderedDict:
+    """The function hooks registered in this thread with ``with hook:``, by name."""
+    try:
+        return _thread_local.function_hooks
+    except AttributeError:
+        hooks = _thread_local.function_hooks = collections.OrderedDict()
+        return hooks
+
+
+class FunctionHook:
+    """Base class of callbacks called before and after each function's forward and backward.
+
+    Override any of :meth:`added`, :meth:`deleted`, :meth:`forward_preprocess`,
+    :meth:`forward_postprocess`, :meth:`backward_preprocess` and
+    :meth:`backward_postprocess`; by default they do nothing.
+
+    A hook is registered either for every function called in this thread inside
+    ``with hook:`` (``added``/``deleted`` then get ``None``), or for one function
+    with ``function.add_hook(hook)`` (they get that function). Hooks of a thread
+    are kept per thread, as in Chainer.
+
+    >>> class Names(tracegrad.FunctionHook):
+    ...     name = 'Names'
+    ...     def __init__(self):
+    ...         self.seen = []
+    ...     def forward_preprocess(self, function, in_data):
+    ...         self.seen.append(function.label)
+    >>> x = tracegrad.Variable(np.ones(3, np.float32))
+    >>> with Names() as hook:
+    ...     y = F.sum(F.exp(x))
+    >>> hook.seen
+    ['Exp', 'Sum']
+
+    Attributes:
+        name (str): the key of the hook among the registered ones.
+    """
+
+    name = 'FunctionHook'
+
+    def __enter__(self) -> Self:
+        hooks = get_function_hooks()
+        if self.name in hooks:
+            raise KeyError(f'hook {self.name} already exists')
+        hooks[self.name] = self
+        _count_global(1)
+        self.added(None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        hooks = get_function_hooks()
+        hook = hooks.pop(self.name)
+        _count_global(-1)
+        hook.deleted(None)
+
+    def added(self, function) -> None:
+        """Called when the hook is registered (``function`` is None for ``with``)."""
+
+    def deleted(self, function) -> None:
+        """Called when the hook is unregistered (``function`` is None for ``with``)."""
+
+    def forward_preprocess(self, function, in_data: tuple) -> None:
+        """Called before ``function``'s forward with its input arrays."""
+
+    def forward_postprocess(self, function, in_data: tuple) -> None:
+        """Called after ``function``'s forward with its input arrays."""
+
+    def backward_preprocess(self, function, in_data: tuple, out_grad: tuple) -> None:
+        """Called before ``function``'s backward.
+
+        Args:
+            function: the function.
+            in_data: its input arrays (None for an input whose array is gone:
+                neither retained nor held by a live Variable).
+            out_grad: the gradient arrays of its outputs (None where there is none).
+        """
+
+    def backward_postprocess(self, function, in_data: tuple, out_grad: tuple) -> None:
+        """Called after ``function``'s backward, with the arguments of ``backward_preprocess``."""
+
+
+# -- registration --------------------------------------------------------------------
+
+def _count_global(delta: int) -> None:
+    global _n_global
+    with _lock:
+        _n_global += delta
+    _refresh()
+
+
+def _refresh(*_) -> None:
+    """Install the hook-calling wrappers while any hook is registered, else remove them."""
+    global _wrapped
+    with _lock:
+        wanted = _n_global > 0 or next(iter(_owners), None) is not None
+        if wanted == _wrapped:
+            return
+        _wrapped = wanted
+    _native.set_hook_wrappers(
+        {'apply': _apply_with_hooks, 'loop': _loop_with_hooks} if wanted else {})
+
+
+def local_hooks(owner) -> collections.OrderedDict:
+    """``owner.local_function_hooks``: the hooks of one function, made on first use."""
+    hooks = owner._local_function_hooks
+    if hooks is None:
+        hooks = owner._local_function_hooks = collections.OrderedDict()
+    return hooks
+
+
+def add_local_hook(owner, hook: FunctionHook, name: str | None) -> None:
+    """``owner.add_hook(hook, name)`` of a FunctionNode or an old-style Function."""
+    if not isinstance(hook, FunctionHook):
+        raise TypeError(f'{owner.label}.add_hook: hook must be a FunctionHook, '
+                        f'got {type(hook).__name__}')
+    if name is None:
+        name = hook.name
+    hooks = local_hooks(owner)
+    if name in hooks:
+        raise KeyError(f'{owner.label}.add_hook: hook {name} already exists')
+    hooks[name] = hook
+    if owner not in _owners:
+        with _lock:
+            _owners.add(owner)
+        weakref.finalize(owner, _refresh).atexit = False  # dies with hooks: recount
+    _refresh()
+    hook.added(owner)
+
+
+def delete_local_hook(owner, name: str) -> None:
+    """``owner.delete_hook(name)`` of a FunctionNode or an old-style Function."""
+    hooks = owner._local_function_hooks
+    if not hooks or name not in hooks:
+        raise KeyError(f'{owner.label}.delete_hook: hook {name} does not exist')
+    hook = hooks.pop(name)
+    if not hooks:
+        with _lock:
+            _owners.discard(owner)
+        _refresh()
+    hook.deleted(owner)
+
+
+def _hooks_of(func) -> list:
+    """The hooks that apply to ``func`` now: this thread's, then its own (which replace
+    a global hook of the same name)."""
+    hooks = getattr(_thread_local, 'function_hooks', None)
+    own = func._local_function_hooks
+    if own:
+        merged = collections.OrderedDict(hooks or ())
+        merged.update(own)
+        return list(merged.values())
+    return list(hooks.values()) if hooks else []
+
+
+# -- the wrappers (installed only while hooks exist) ----------------------------------
+
+def _apply_with_hooks(self, inputs) -> tuple:
+    """FunctionNode.apply with this function's hooks called around it."""
+    apply = _native.active['apply']
+    hooks = _hooks_of(self)
+    if not hooks:
+        return apply(self, inputs)
+    inputs = _as_inputs(self, inputs)
+    in_data = tuple([x._data for x in inputs])
+    if config.type_check:
+        self._check_inputs(in_data)  # first, as in Chainer; apply then finds it cached
+    for hook in hooks:
+        hook.forward_preprocess(self, in_data)
+    outputs = apply(self, inputs)
+    for hook in hooks:
+        hook.forward_postprocess(self, in_data)
+    return outputs
+
+
+def _loop_with_hooks(heap, seen, leaves, grads, wanted, found, retain_grad,
+                     enable_double_backprop) -> None:
+    """The backprop loop, with the backward of each hooked function wrapped."""
+    patched = []
+    if _owners or getattr(_thread_local, 'function_hooks', None):
+        for func in _functions_from([entry[2] for entry in heap]):
+            hooks = _hooks_of(func)
+            if hooks:
+                # An instance attribute hides the class's method from both loops.
+                func.backward = functools.partial(_backward_with_hooks, func, hooks)
+                patched.append(func)
+    try:
+        _native.active['loop'](heap, seen, leaves, grads, wanted, found, retain_grad,
+                               enable_double_backprop)
+    finally:
+        for func in patched:
+            del func.backward
+
+
+def _functions_from(funcs: list):
+    """Each function reachable backwards from ``funcs``, once."""
+    seen = set(funcs)
+    stack = list(funcs)
+    while stack:
+        func = stack.pop()
+        yield func
+        for x in func.inputs or ():
+            creator = x.creator_node
+            if creator is not None and creator not in seen:
+                seen.add(creator)
+                stack.append(creator)
+
+
+def _input_array(node):
+    """An input's array for backward hooks: retained, or its Variable's if still alive."""
+    if node.data is not None:
+        return node.data
+    var = node.get_variable_or_none()
+    return None if var is None else var.array
+
+
+def _backward_with_hooks(func, hooks: list, target_input_indexes, grad_outputs):
+    in_data = tuple([_input_array(x) for x in func.inputs])
+    out_grad = tuple([None if g is None else g.array for g in grad_outputs])
+    for hook in hooks:
+        hook.backward_preprocess(func, in_data, out_grad)
+    gxs = type(func).backward(func, target_input_indexes, grad_outputs)
+    for hook in hooks:
+        hook.backward_postprocess(func, in_data, out_grad)
+    return gxs
