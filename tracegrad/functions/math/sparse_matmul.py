@@ -34,30 +34,37 @@ class _Pattern:
     padding entries point at row 0 and are masked by ``valid``.
     """
 
-    def __init__(self, row, col, shape: tuple):
+    def __init__(self, row, col, shape: tuple, transposed: _Pattern | None = None):
         self.row, self.col, self.shape = row, col, shape
+        self.batch = row.shape[0] if row.ndim == 2 else None
+        self._transposed = transposed
+        if transposed is not None:  # the same entries, the roles of the indices swapped
+            self.valid = transposed.valid
+            self.out_rows, self.in_rows = transposed.in_rows, transposed.out_rows
+            return
         xp = get_array_module(row)
         m, k = shape
-        self.batch = row.shape[0] if row.ndim == 2 else None
         self.valid = ((row >= 0) & (col >= 0)).reshape(-1)
         first = 0 if self.batch is None else xp.arange(self.batch).reshape(-1, 1)
         self.out_rows = xp.where(self.valid, (row + first * m).reshape(-1), 0).astype(numpy.int32)
         self.in_rows = xp.where(self.valid, (col + first * k).reshape(-1), 0).astype(numpy.int32)
 
+    __hash__ = None  # one per call: type checks must not be cached under it
+
     def transposed(self) -> _Pattern:
-        return _Pattern(self.col, self.row, self.shape[::-1])
+        if self._transposed is None:
+            self._transposed = _Pattern(self.col, self.row, self.shape[::-1], self)
+        return self._transposed
 
     def lead(self) -> tuple:
         return () if self.batch is None else (self.batch,)
 
-    __hash__ = None  # one per call: type checks must not be cached under it
-
-    def check_dense(self, t, m_axis: int) -> None:
-        """Expect ``t`` to be a dense operand of this batch with ``m_axis`` of length m."""
+    def expect_dense(self, t, axis: int, size: int) -> None:
+        """Expect ``t`` to be a dense operand of this batch whose ``axis`` has ``size``."""
         type_check.expect(t.ndim == self.row.ndim + 1)
         if self.batch is not None:
             type_check.expect(t.shape[0] == self.batch)
-        type_check.expect(t.shape[m_axis] == self.shape[0])
+        type_check.expect(t.shape[axis] == size)
 
 
 def _swap(a, swap: bool):
@@ -81,7 +88,7 @@ class CooMatMul(FunctionNode):
         type_check.expect(sp.dtype.kind == 'f', dn.dtype == sp.dtype,
                           sp.shape == self.pattern.row.shape)
         # dn's axis of length k (A's columns) is its rows unless transposed
-        self.pattern.transposed().check_dense(dn, -1 if self.transb else -2)
+        self.pattern.expect_dense(dn, -1 if self.transb else -2, self.pattern.shape[1])
 
     def forward(self, inputs):
         self.retain_inputs((0, 1))
@@ -121,8 +128,9 @@ class CooMatMulGradSP(FunctionNode):
         type_check._argname(in_types, ('p', 'q'))
         p, q = in_types
         type_check.expect(p.dtype.kind == 'f', q.dtype == p.dtype)
-        self.pattern.check_dense(p, -1 if self.transp else -2)
-        self.pattern.transposed().check_dense(q, -1 if self.transq else -2)
+        m, k = self.pattern.shape
+        self.pattern.expect_dense(p, -1 if self.transp else -2, m)
+        self.pattern.expect_dense(q, -1 if self.transq else -2, k)
         n_axis_p, n_axis_q = (-2 if self.transp else -1), (-2 if self.transq else -1)
         type_check.expect(p.shape[n_axis_p] == q.shape[n_axis_q])
 
