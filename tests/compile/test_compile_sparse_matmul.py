@@ -79,3 +79,13 @@ def test_sparse_matmul_training_matches_eager(name, chain_cls, make_opt, dtype, 
                 rng.randint(0, 3, BATCH).astype(np.int32)) for _ in range(STEPS)]
     step = run_training(model, opt, batches, backend_name)
     assert step.statistics()['eager_calls'] == 0
+
+
+def test_to_coo_of_a_traced_array_names_the_missing_primitive():
+    """Finding the nonzeros needs the values: to_coo belongs outside a compiled step."""
+    @tracegrad.compile
+    def product(x):
+        return F.sparse_matmul(to_coo(x), np.ones((3, 2)))
+
+    with pytest.raises(tracegrad.CompileError, match='nonzero'):
+        product(np.eye(3))
