@@ -23,6 +23,7 @@ from tracegrad.links.convolution_nd import (
 )
 from tracegrad.links.crf1d import CRF1d
 from tracegrad.links.decorrelated_batch_normalization import DecorrelatedBatchNormalization
+from tracegrad.links.deformable_convolution_2d import DeformableConvolution2D
 from tracegrad.links.embed_id import EmbedID
 from tracegrad.links.gru import GRU, StatefulGRU, StatelessGRU
 from tracegrad.links.hierarchical_softmax import BinaryHierarchicalSoftmax
@@ -74,6 +75,7 @@ __all__ = [
     'Deconvolution3D',
     'DeconvolutionND',
     'DecorrelatedBatchNormalization',
+    'DeformableConvolution2D',
     'DepthwiseConvolution2D',
     'DilatedConvolution2D',
     'EmbedID',

@@ -7,6 +7,7 @@ from tracegrad.utils.array import (  # noqa: F401
     sum_to,
     sum_to_shape,
 )
+from tracegrad.utils.sparse import CooMatrix, get_order, to_coo  # noqa: F401
 from tracegrad.utils.walker_alias import WalkerAlias  # noqa: F401
 
 

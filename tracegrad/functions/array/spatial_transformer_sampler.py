@@ -36,12 +36,6 @@ def spatial_transformer_sampler(x, grid, **kwargs) -> Variable:
     >>> F.spatial_transformer_sampler(x, grid).array
     array([[[[0.5]]]], dtype=float32)
     """
-    from tracegrad.functions.array.get_item import get_item
-    from tracegrad.functions.array.pad import pad
-    from tracegrad.functions.array.reshape import reshape
-    from tracegrad.functions.array.transpose import transpose
-    from tracegrad.functions.math.clip import clip
-
     if kwargs:
         if 'use_cudnn' in kwargs:
             raise ValueError('spatial_transformer_sampler: the use_cudnn argument is not '
@@ -55,13 +49,33 @@ def spatial_transformer_sampler(x, grid, **kwargs) -> Variable:
     if x.dtype.kind != 'f' or grid.dtype != x.dtype:
         raise TypeError('spatial_transformer_sampler: x and grid must have the same float '
                         f'dtype, got {x.dtype} and {grid.dtype}')
+    w, h = x.shape[3], x.shape[2]
+    # -1 and 1 are the centres of the first and last pixels
+    return sample_bilinear(x, (grid[:, 0] + 1) * ((w - 1) / 2), (grid[:, 1] + 1) * ((h - 1) / 2))
+
+
+def sample_bilinear(x: Variable, u, v) -> Variable:
+    """Sample images ``x`` ``(n, c, h, w)`` bilinearly at pixel coordinates ``(u, v)``.
+
+    ``u`` (along the width) and ``v`` (along the height) are Variables of one
+    shape ``(n, h_O, w_O)``, with 0 the centre of the first pixel; the result
+    is ``(n, c, h_O, w_O)``. The image is padded with one pixel of zeros:
+    points further outside get the border's zeros and no gradient with
+    respect to their coordinates.
+    """
+    from tracegrad.functions.array.get_item import get_item
+    from tracegrad.functions.array.pad import pad
+    from tracegrad.functions.array.reshape import reshape
+    from tracegrad.functions.array.transpose import transpose
+    from tracegrad.functions.math.clip import clip
+
     xp = get_array_module(x.array)
     n, c, h, w = x.shape
-    out_h, out_w = grid.shape[2:]
+    out_h, out_w = u.shape[1:]
     dtype = x.dtype
     # source coordinates in the zero-padded image, limited to its extent
-    u = clip((grid[:, 0] + 1) * ((w - 1) / 2) + 1, 0., w + 1.)
-    v = clip((grid[:, 1] + 1) * ((h - 1) / 2) + 1, 0., h + 1.)
+    u = clip(u + 1, 0., w + 1.)
+    v = clip(v + 1, 0., h + 1.)
     u0 = xp.clip(xp.floor(u.array), 0, w).astype(dtype)
     v0 = xp.clip(xp.floor(v.array), 0, h).astype(dtype)
     # weights of the left/right and upper/lower neighbours (Variables kept on the left

@@ -12,6 +12,9 @@ from tracegrad.functions.connection.deconvolution_nd import (
     deconvolution_3d,
     deconvolution_nd,
 )
+from tracegrad.functions.connection.deformable_convolution_2d_sampler import (
+    deformable_convolution_2d_sampler,
+)
 from tracegrad.functions.connection.depthwise_convolution_2d import depthwise_convolution_2d
 from tracegrad.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from tracegrad.functions.connection.embed_id import embed_id
@@ -21,5 +24,6 @@ from tracegrad.functions.connection.shift import shift
 
 __all__ = ['bilinear', 'convolution_1d', 'convolution_2d', 'convolution_3d', 'convolution_nd',
            'deconvolution_1d', 'deconvolution_2d', 'deconvolution_3d', 'deconvolution_nd',
+           'deformable_convolution_2d_sampler',
            'depthwise_convolution_2d', 'dilated_convolution_2d', 'embed_id', 'linear', 'local_convolution_2d',
            'shift']

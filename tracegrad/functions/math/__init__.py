@@ -23,6 +23,7 @@ from tracegrad.functions.math import minmax as _minmax
 from tracegrad.functions.math import normal_cdf as _normal_cdf
 from tracegrad.functions.math import prod as _prod
 from tracegrad.functions.math import rounding as _rounding
+from tracegrad.functions.math import sparse_matmul as _sparse_matmul
 from tracegrad.functions.math import sqrt as _sqrt
 from tracegrad.functions.math import square as _square
 from tracegrad.functions.math import sum as _sum
@@ -53,6 +54,7 @@ from tracegrad.functions.math.minmax import *
 from tracegrad.functions.math.normal_cdf import *
 from tracegrad.functions.math.prod import *
 from tracegrad.functions.math.rounding import *
+from tracegrad.functions.math.sparse_matmul import *
 from tracegrad.functions.math.sqrt import *
 from tracegrad.functions.math.square import *
 from tracegrad.functions.math.sum import *
@@ -65,5 +67,5 @@ __all__ = ['absolute']
 for _m in (_add, _average, _batch_l2_norm_squared, _bias, _clip, _cumprod, _cumsum, _einsum,
            _error_function, _exponential, _fft, _fmod, _gamma, _hyperbolic, _identity,
            _linalg, _linear_interpolate, _logsumexp, _matmul, _maximum, _minmax,
-           _normal_cdf, _prod, _rounding, _sqrt, _square, _sum, _trigonometric, _zeta):
+           _normal_cdf, _prod, _rounding, _sparse_matmul, _sqrt, _square, _sum, _trigonometric, _zeta):
     __all__ += _m.__all__
