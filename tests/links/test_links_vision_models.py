@@ -219,6 +219,8 @@ def test_forward_argument_errors(resnet50):
         resnet50(x, layers=['fc7'])
     with pytest.raises(ValueError, match='test argument is not supported anymore'):
         resnet50(x, layers=['conv1'], test=True)
+    with pytest.raises(TypeError, match="layers must be a list of layer names, got the string 'res2'"):
+        resnet50(x, layers='res2')
     with pytest.raises(TypeError, match='unexpected keyword argument.*colour'):
         resnet50(x, colour=True)
     with pytest.raises(ValueError, match='volatile argument is not supported anymore'):

@@ -128,6 +128,9 @@ class PretrainedImageModel(Chain):
         return list(self.functions)
 
     def _needed_layers(self, layers) -> set:
+        if isinstance(layers, str):
+            raise TypeError(f'{type(self).__name__}.forward: layers must be a list of layer '
+                            f'names, got the string {layers!r}')
         order = list(self.functions)
         unknown = [name for name in layers if name not in order]
         if unknown:

@@ -3,6 +3,7 @@ converted from BVLC's Caffe model, auxiliary classifiers included."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import ClassVar
 
 from tracegrad import functions as F
 from tracegrad import initializers
@@ -79,7 +80,7 @@ class GoogLeNet(PretrainedImageModel):
 
     _mean_bgr = _MEAN_BGR
     _extract_layers = ('pool5',)
-    _inputs = {'loss1_fc2': 'inception_4a', 'loss2_fc2': 'inception_4d'}  # noqa: RUF012
+    _inputs: ClassVar[dict] = {'loss1_fc2': 'inception_4a', 'loss2_fc2': 'inception_4d'}
 
     def __init__(self, pretrained_model='auto'):
         super().__init__()
