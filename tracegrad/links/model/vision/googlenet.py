@@ -140,18 +140,9 @@ class GoogLeNet(PretrainedImageModel):
 
 
 def prepare(image, size=(224, 224)):
-    """Turn an RGB image into an input of GoogLeNet.
-
-    Resizes to ``size`` (PIL's (width, height); None keeps the size), reorders the
-    channels to BGR, subtracts BVLC's mean pixel (B, G, R) = (104, 117, 123) and moves
-    the channels first. Needs Pillow.
-
-    Args:
-        image (PIL.Image or numpy.ndarray): RGB image; an array is (H, W),
-            (H, W, 3) or (3, H, W).
-        size (pair of ints or None): output (width, height).
-
-    Returns:
-        numpy.ndarray: (3, height, width) array of ``tracegrad.get_dtype()``.
+    """Turn an RGB image (PIL image or array) into an input of GoogLeNet: as
+    :func:`tracegrad.links.model.vision.vgg.prepare` (resize to PIL's (width, height)
+    ``size``, BGR order, channels first), but subtracting BVLC's mean pixel
+    (B, G, R) = (104, 117, 123).
     """
     return prepare_image(image, size, _MEAN_BGR)

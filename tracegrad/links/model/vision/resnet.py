@@ -239,18 +239,9 @@ class ResNet152Layers(ResNetLayers):
 
 
 def prepare(image, size=(224, 224)):
-    """Turn an RGB image into an input of the ResNet models.
-
-    Resizes to ``size`` (PIL's (width, height); None keeps the size), reorders the
-    channels to BGR, subtracts MSRA's mean pixel (B, G, R) = (103.063, 115.903,
-    123.152) and moves the channels first. Needs Pillow.
-
-    Args:
-        image (PIL.Image or numpy.ndarray): RGB image; an array is (H, W),
-            (H, W, 3) or (3, H, W).
-        size (pair of ints or None): output (width, height).
-
-    Returns:
-        numpy.ndarray: (3, height, width) array of ``tracegrad.get_dtype()``.
+    """Turn an RGB image (PIL image or array) into an input of the ResNet models: as
+    :func:`tracegrad.links.model.vision.vgg.prepare` (resize to PIL's (width, height)
+    ``size``, BGR order, channels first), but subtracting MSRA's mean pixel
+    (B, G, R) = (103.063, 115.903, 123.152).
     """
     return prepare_image(image, size, _MEAN_BGR)
