@@ -37,6 +37,13 @@ from tracegrad.links.linear import Linear
 from tracegrad.links.lstm import LSTM, StatelessLSTM
 from tracegrad.links.mgu import StatefulMGU, StatelessMGU
 from tracegrad.links.mlp_convolution_2d import MLPConvolution2D
+from tracegrad.links.model.vision.googlenet import GoogLeNet
+from tracegrad.links.model.vision.resnet import (
+    ResNet50Layers,
+    ResNet101Layers,
+    ResNet152Layers,
+)
+from tracegrad.links.model.vision.vgg import VGG16Layers, VGG19Layers
 from tracegrad.links.n_step_rnn import (
     NStepBiGRU,
     NStepBiLSTM,
@@ -79,6 +86,7 @@ __all__ = [
     'DepthwiseConvolution2D',
     'DilatedConvolution2D',
     'EmbedID',
+    'GoogLeNet',
     'GroupNormalization',
     'Highway',
     'Inception',
@@ -100,6 +108,9 @@ __all__ = [
     'NegativeSampling',
     'PReLU',
     'Parameter',
+    'ResNet50Layers',
+    'ResNet101Layers',
+    'ResNet152Layers',
     'Scale',
     'SimplifiedDropconnect',
     'StatefulGRU',
@@ -110,4 +121,6 @@ __all__ = [
     'StatelessLSTM',
     'StatelessMGU',
     'Swish',
+    'VGG16Layers',
+    'VGG19Layers',
 ]

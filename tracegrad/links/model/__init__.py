@@ -1,0 +1,1 @@
+"""Complete models built from links (Chainer's ``chainer.links.model``)."""
