@@ -106,3 +106,22 @@ def test_gpu_sampling_frequencies():
 
 def test_is_exported_as_chainer_names_it():
     assert tracegrad.utils.WalkerAlias is WalkerAlias
+
+
+def test_is_a_device_resident_as_in_chainer():
+    # Chainer's WalkerAlias is a DeviceResident: device visitors reach its tables.
+    sampler = WalkerAlias([1, 2, 3])
+    assert isinstance(sampler, tracegrad.DeviceResident)
+    seen = []
+
+    class Recorder(tracegrad.device_resident.DeviceResidentsVisitor):
+        def visit_array(self, arr):
+            seen.append(arr)
+            return arr.copy()
+
+    before = sampler.threshold
+    sampler.device_resident_accept(Recorder())
+    assert [a.dtype for a in seen] == [np.float32, np.int32]
+    assert sampler.threshold is not before
+    np.testing.assert_array_equal(sampler.threshold, before)
+    assert sampler.to_device('@numpy') is sampler and sampler.xp is np
