@@ -72,3 +72,19 @@ def test_invalid_type_pickles():
     e = InvalidType('a == b', '1 != 2')
     e2 = pickle.loads(pickle.dumps(e))
     assert str(e2) == str(e) and e2.expect == 'a == b'
+
+
+def test_check_composite_names_the_function_and_the_arguments():
+    # the checks of functions composed of others (no FunctionNode of their own)
+    from tracegrad import Variable
+
+    def expect(x_type, t_type):
+        type_check.expect(x_type.ndim == 2, t_type.dtype.kind == 'i')
+
+    x, t = Variable(np.zeros((2, 3), np.float32)), np.zeros(2, np.int32)
+    type_check.check_composite('my_loss', ('x', 't'), (x, t), expect)  # passes
+    with pytest.raises(type_check.InvalidType,
+                       match=r'(?s)performed in: my_loss \(Forward\).*Expect: t\.dtype\.kind'):
+        type_check.check_composite('my_loss', ('x', 't'), (x, t.astype(np.float32)), expect)
+    with pytest.raises(type_check.InvalidType, match='performed in: my_loss'):
+        type_check.check_composite('my_loss', ('x', 't'), (x,), expect)  # a missing input

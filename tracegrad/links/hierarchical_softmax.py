@@ -7,9 +7,9 @@ import itertools
 import numpy
 
 from tracegrad import backend, get_dtype, initializers
-from tracegrad.functions.loss._checks import check_types
 from tracegrad.functions.loss.negative_sampling import expect_word_inputs
 from tracegrad.link import Link
+from tracegrad.utils import type_check
 from tracegrad.variable import Parameter, Variable
 
 _NAME = 'BinaryHierarchicalSoftmax'
@@ -152,7 +152,7 @@ class BinaryHierarchicalSoftmax(Link):
         """
         from tracegrad import functions as F
 
-        check_types(_NAME, ('x', 't', 'W'), (x, t, self.W), expect_word_inputs)
+        type_check.check_composite(_NAME, ('x', 't', 'W'), (x, t, self.W), expect_word_inputs)
         if self.W.shape[0] != self._tables.n_internal:
             raise ValueError(f'{_NAME}: W must have one row per internal node of the tree '
                              f'({self._tables.n_internal}), got {self.W.shape[0]}')

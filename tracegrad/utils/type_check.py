@@ -309,6 +309,38 @@ def expect(*conditions) -> None:
             raise TypeError(f'type_check.expect: expected a condition, got {type(cond).__name__}')
 
 
+def check_composite(func_name: str, names: tuple, inputs: tuple, check) -> None:
+    """Type checks of a function composed of other functions (it has no node of its own).
+
+    ``check(*in_types)`` states the expectations with :func:`expect` on the types of
+    ``inputs`` (Variables or arrays) named ``names``; a failure is raised as
+    :class:`InvalidType` naming ``func_name``, as :class:`~tracegrad.FunctionNode`
+    does for its own checks.
+
+    >>> from tracegrad.utils import type_check
+    >>> def expect_matrix(x_type):
+    ...     type_check.expect(x_type.ndim == 2)
+    >>> type_check.check_composite('f', ('x',), (np.zeros(3),), expect_matrix)
+    Traceback (most recent call last):
+    ...
+    tracegrad.utils.type_check.InvalidType: Invalid operation is performed in: f (Forward)
+    <BLANKLINE>
+    Expect: x.ndim == 2
+    Actual: 1 != 2
+    """
+    from tracegrad.variable import Variable
+
+    data = tuple(a.array if isinstance(a, Variable) else a for a in inputs)
+    in_types = get_types(data, 'in_types', False)
+    try:
+        _argname(in_types, tuple(names))
+        check(*in_types)
+    except InvalidType as e:
+        raise InvalidType(
+            e.expect, e.actual,
+            msg=f'Invalid operation is performed in: {func_name} (Forward)\n\n{e}') from None
+
+
 def same_types(*arrays) -> bool:
     """True when all arrays are of one array type (all NumPy, or all CuPy)."""
     return len({type(a) for a in arrays}) <= 1

@@ -58,23 +58,3 @@ def check_same_float_arrays(in_types) -> None:
         in_types[0].dtype == in_types[1].dtype,
         in_types[0].shape == in_types[1].shape,
     )
-
-
-def check_types(func_name: str, names: tuple, arrays: tuple, check) -> None:
-    """Type checks of a function composed of other functions (it has no node of its own).
-
-    ``check(*in_types)`` states the expectations with :func:`type_check.expect` on the
-    types of ``arrays`` (Variables or arrays), named ``names``; a failure is raised as
-    :class:`~tracegrad.utils.type_check.InvalidType` naming ``func_name``.
-    """
-    from tracegrad.variable import Variable
-
-    data = tuple(a.array if isinstance(a, Variable) else a for a in arrays)
-    in_types = type_check.get_types(data, 'in_types', False)
-    type_check._argname(in_types, names)
-    try:
-        check(*in_types)
-    except type_check.InvalidType as e:
-        raise type_check.InvalidType(
-            e.expect, e.actual,
-            msg=f'Invalid operation is performed in: {func_name} (Forward)\n\n{e}') from None

@@ -6,7 +6,7 @@ Composed of differentiable functions (embedding lookups of ``W``, batched produc
 from __future__ import annotations
 
 from tracegrad import backend
-from tracegrad.functions.loss._checks import check_labels, check_reduce, check_types
+from tracegrad.functions.loss._checks import check_labels, check_reduce
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -31,7 +31,7 @@ def _check_inputs(x, t, W, samples) -> None:
             s_type.ndim == 2,
             s_type.shape[0] == x_type.shape[0],
         )
-    check_types(_NAME, ('x', 't', 'W', 'samples'), (x, t, W, samples), expect)
+    type_check.check_composite(_NAME, ('x', 't', 'W', 'samples'), (x, t, W, samples), expect)
 
 
 def _check_samples(samples, n_vocab: int) -> None:

@@ -8,7 +8,7 @@ one's. Both functions are compositions of differentiable functions.
 from __future__ import annotations
 
 from tracegrad import backend
-from tracegrad.functions.loss._checks import check_reduce, check_types
+from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -47,10 +47,10 @@ def _check_steps(func_name: str, cost, xs, ys=None) -> None:
                          f'got {len(xs)} and {len(ys)}')
     for i, x in enumerate(xs):
         prev = max(i - 1, 0)
-        check_types(func_name, ('cost', f'xs[{i}]', f'xs[{prev}]'), (cost, x, xs[prev]),
+        type_check.check_composite(func_name, ('cost', f'xs[{i}]', f'xs[{prev}]'), (cost, x, xs[prev]),
                     _expect_step)
         if ys is not None:
-            check_types(func_name, (f'xs[{i}]', f'ys[{i}]'), (x, ys[i]), _expect_labels)
+            type_check.check_composite(func_name, (f'xs[{i}]', f'ys[{i}]'), (x, ys[i]), _expect_labels)
 
 
 def _step_scores(alpha, cost):

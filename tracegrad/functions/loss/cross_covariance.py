@@ -1,7 +1,7 @@
 """Cross-covariance penalty between two sets of features (for disentangling them)."""
 from __future__ import annotations
 
-from tracegrad.functions.loss._checks import check_reduce, check_types
+from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -67,6 +67,6 @@ def cross_covariance(y, z, reduce='half_squared_sum') -> Variable:
             z_type.ndim == 2,
             y_type.shape[0] == z_type.shape[0],
         )
-    check_types(_NAME, ('y', 'z'), (y, z), expect)
+    type_check.check_composite(_NAME, ('y', 'z'), (y, z), expect)
     covariance = centered_covariance(y, z)
     return half_squared_sum(covariance) if reduce == 'half_squared_sum' else covariance

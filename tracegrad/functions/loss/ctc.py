@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy
 
 from tracegrad import backend
-from tracegrad.functions.loss._checks import check_reduce, check_types
+from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -50,7 +50,7 @@ def _check_labels(xs, t, input_length, label_length) -> None:
             label_type.ndim == 1,
             label_type.shape[0] == x0_type.shape[0],
         )
-    check_types(_NAME, ('x[0]', 't', 'input_length', 'label_length'),
+    type_check.check_composite(_NAME, ('x[0]', 't', 'input_length', 'label_length'),
                 (xs[0], t, input_length, label_length), expect_labels)
 
 
@@ -112,7 +112,7 @@ def connectionist_temporal_classification(
         raise TypeError(f'{_NAME}: blank_symbol must be an int, got {blank_symbol!r}')
     check_reduce(_NAME, reduce, ('mean', 'no'))
     for i, step in enumerate(x):
-        check_types(_NAME, (f'x[{i}]', 'x[0]'), (step, x[0]), _expect_step)
+        type_check.check_composite(_NAME, (f'x[{i}]', 'x[0]'), (step, x[0]), _expect_step)
     n_batch, n_vocab = x[0].shape
     if not 0 <= blank_symbol < n_vocab:
         raise ValueError(f'{_NAME}: blank_symbol must lie in [0, {n_vocab}) (x[0].shape[1]), '

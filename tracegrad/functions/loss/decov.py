@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tracegrad import backend
-from tracegrad.functions.loss._checks import check_reduce, check_types
+from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.functions.loss.cross_covariance import centered_covariance, half_squared_sum
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
@@ -41,7 +41,7 @@ def decov(h, reduce='half_squared_sum') -> Variable:
 
     def expect(h_type):
         type_check.expect(h_type.dtype.kind == 'f', h_type.ndim == 2)
-    check_types(_NAME, ('h',), (h,), expect)
+    type_check.check_composite(_NAME, ('h',), (h,), expect)
     xp = backend.get_array_module(h.array if isinstance(h, Variable) else h)
     m = h.shape[1]
     units = xp.arange(m)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from tracegrad import backend
-from tracegrad.functions.loss._checks import check_types
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -95,7 +94,7 @@ def discriminative_margin_based_clustering_loss(
             l_type.shape[0] == e_type.shape[0],
             l_type.shape[1:] == e_type.shape[2:],
         )
-    check_types(_NAME, ('embeddings', 'labels'), (embeddings, labels), expect)
+    type_check.check_composite(_NAME, ('embeddings', 'labels'), (embeddings, labels), expect)
     labels = labels.array if isinstance(labels, Variable) else labels
     if not isinstance(embeddings, Variable):
         embeddings = Variable(embeddings, requires_grad=False)

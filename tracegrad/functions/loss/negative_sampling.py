@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy
 
 from tracegrad import backend
-from tracegrad.functions.loss._checks import check_labels, check_reduce, check_types
+from tracegrad.functions.loss._checks import check_labels, check_reduce
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -108,7 +108,7 @@ return_samples=False)
     check_reduce(_NAME, reduce, ('sum', 'no'))
     if int(sample_size) < 0:
         raise ValueError(f'{_NAME}: sample_size must be non-negative, got {sample_size}')
-    check_types(_NAME, ('x', 't', 'W'), (x, t, W), expect_word_inputs)
+    type_check.check_composite(_NAME, ('x', 't', 'W'), (x, t, W), expect_word_inputs)
     t_arr = _array(t)
     check_labels(_NAME, W.shape[0], t_arr, _IGNORE_LABEL)
     xp = backend.get_array_module(t_arr, _array(x))

@@ -1,7 +1,7 @@
 """Triplet loss (metric learning with an anchor, a positive and a negative example)."""
 from __future__ import annotations
 
-from tracegrad.functions.loss._checks import check_reduce, check_types
+from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
 
@@ -64,7 +64,7 @@ def triplet(anchor, positive, negative, margin=0.2, reduce='mean') -> Variable:
             a_type.shape == n_type.shape,
             a_type.shape[0] > 0,
         )
-    check_types(_NAME, ('anchor', 'positive', 'negative'), (anchor, positive, negative), expect)
+    type_check.check_composite(_NAME, ('anchor', 'positive', 'negative'), (anchor, positive, negative), expect)
     to_pos = anchor - positive
     to_neg = anchor - negative
     loss = F.relu(F.sum(to_pos * to_pos - to_neg * to_neg, axis=1) + margin)

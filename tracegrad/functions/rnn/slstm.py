@@ -5,14 +5,12 @@ from tracegrad.functions.activation.sigmoid import sigmoid
 from tracegrad.functions.activation.tanh import tanh
 from tracegrad.functions.array.reshape import reshape
 from tracegrad.functions.array.split_axis import separate
-from tracegrad.functions.rnn._checks import check_inputs
 from tracegrad.utils import type_check
 
 __all__ = ['slstm']
 
 
-def _check(in_types):
-    c1, c2, x1, x2 = in_types
+def _check(c1, c2, x1, x2):
     type_check.expect(
         c1.dtype.kind == 'f',
         c2.dtype == c1.dtype,
@@ -75,8 +73,8 @@ def slstm(c_prev1, c_prev2, x1, x2):
         >>> c.array  # 0 * 0.5 + 1 * 0.5 from the forget gates
         array([[0.5, 0.5, 0.5]], dtype=float32)
     """
-    check_inputs('slstm', ('c_prev1', 'c_prev2', 'x1', 'x2'), (c_prev1, c_prev2, x1, x2),
-                 _check)
+    type_check.check_composite('slstm', ('c_prev1', 'c_prev2', 'x1', 'x2'),
+                               (c_prev1, c_prev2, x1, x2), _check)
     a1, i1, f1, o1 = _gates(x1)
     a2, i2, f2, o2 = _gates(x2)
     c = (tanh(a1) * sigmoid(i1) + tanh(a2) * sigmoid(i2)

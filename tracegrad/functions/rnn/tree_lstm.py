@@ -5,13 +5,12 @@ from tracegrad.functions.activation.sigmoid import sigmoid
 from tracegrad.functions.activation.tanh import tanh
 from tracegrad.functions.array.reshape import reshape
 from tracegrad.functions.array.split_axis import separate
-from tracegrad.functions.rnn._checks import check_inputs
 from tracegrad.utils import type_check
 
 __all__ = ['tree_lstm']
 
 
-def _check(in_types):
+def _check(*in_types):
     *c_types, x = in_types
     n_ary = len(c_types)
     type_check.expect(x.ndim >= 2)
@@ -76,7 +75,7 @@ def tree_lstm(*inputs):
                         f'got {len(inputs)}')
     cs, x = inputs[:-1], inputs[-1]
     names = [f'c{n + 1}' for n in range(len(cs))] + ['x']
-    check_inputs('tree_lstm', names, inputs, _check)
+    type_check.check_composite('tree_lstm', names, inputs, _check)
     n_gates = 3 + len(cs)
     blocks = reshape(x, (x.shape[0], n_gates, x.shape[1] // n_gates) + x.shape[2:])
     a, i, o, *fs = separate(blocks, axis=1)
