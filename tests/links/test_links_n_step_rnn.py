@@ -250,6 +250,14 @@ def test_errors():
         link(np.zeros((2, 1, OUT), np.float32), [np.ones((2, IN), np.float32)])
     with pytest.raises(ValueError, match=r'n_step_rnn: ws\[0\]\[0\] must be'):
         link(None, [np.ones((2, IN + 1), np.float32)])
+    # Chainer's forward refuses the removed train argument with a ValueError
+    xs = [np.ones((2, IN), np.float32)]
+    with pytest.raises(ValueError, match=r"NStepRNNTanh.forward: the train argument.*using_config"):
+        link(None, xs, train=False)
+    with pytest.raises(ValueError, match='NStepLSTM.forward: the train argument'):
+        L.NStepLSTM(1, IN, OUT, 0.0)(None, None, xs, train=False)
+    with pytest.raises(TypeError, match=r'NStepGRU.forward\(\) got unexpected keyword.*foo'):
+        L.NStepGRU(1, IN, OUT, 0.0)(None, xs, foo=1)
 
 
 @pytest.mark.gpu

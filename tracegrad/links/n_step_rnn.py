@@ -18,7 +18,7 @@ from tracegrad.functions.array.split_axis import separate
 from tracegrad.functions.array.transpose_sequence import transpose_sequence
 from tracegrad.functions.rnn.n_step_gru import n_step_bigru, n_step_gru
 from tracegrad.functions.rnn.n_step_lstm import n_step_bilstm, n_step_lstm
-from tracegrad.functions.rnn.n_step_rnn import n_step_birnn, n_step_rnn
+from tracegrad.functions.rnn.n_step_rnn import n_step_birnn, n_step_rnn, reject_kwargs
 from tracegrad.link import ChainList, Link
 from tracegrad.variable import Parameter, Variable
 
@@ -107,11 +107,13 @@ initial_bias=None)
         shape = (self.n_layers * self.direction, len(xs), self.out_size)
         return Variable(xp.zeros(shape, dtype=xs[0].dtype))
 
-    def _call(self, states, xs):
+    def _call(self, states, xs, kwargs):
         """Run the stack over ``xs`` (any length order) from ``states`` (None: zeros).
 
         Returns the final states and ``ys``, both in the order of ``xs``.
         """
+        if kwargs:
+            reject_kwargs(f'{type(self).__name__}.forward', kwargs)
         if not isinstance(xs, (list, tuple)):
             raise TypeError(f'{type(self).__name__}: xs must be a list of sequences, '
                             f'got {type(xs).__name__}')
@@ -141,7 +143,7 @@ initial_bias=None)
             finals = [_permute_batch(h, inverse) for h in finals]
         return finals, ys
 
-    def forward(self, hx, xs):
+    def forward(self, hx, xs, **kwargs):
         """forward(self, hx, xs)
 
         Args:
@@ -154,7 +156,7 @@ initial_bias=None)
             tuple: ``(hy, ys)``: the final hidden states, like ``hx``, and the list
             of the last layer's outputs per sequence, ``(L_i, direction * out_size)``.
         """
-        (hy,), ys = self._call([hx], xs)
+        (hy,), ys = self._call([hx], xs, kwargs)
         return hy, ys
 
 
@@ -256,7 +258,7 @@ class NStepLSTMBase(NStepRNNBase):
     n_weights = 8
     n_cells = 2
 
-    def forward(self, hx, cx, xs):
+    def forward(self, hx, cx, xs, **kwargs):
         """forward(self, hx, cx, xs)
 
         Args:
@@ -271,7 +273,7 @@ class NStepLSTMBase(NStepRNNBase):
             and the list of the last layer's outputs per sequence,
             ``(L_i, direction * out_size)``.
         """
-        (hy, cy), ys = self._call([hx, cx], xs)
+        (hy, cy), ys = self._call([hx, cx], xs, kwargs)
         return hy, cy, ys
 
 

@@ -55,7 +55,9 @@ def split_rows(x_proj, sections) -> list:
     return list(split_axis(x_proj, sections, axis=0))
 
 
-def _reject_kwargs(name: str, kwargs: dict) -> None:
+def reject_kwargs(name: str, kwargs: dict) -> None:
+    """Chainer's errors for keyword arguments: ValueError for the removed ``train`` and
+    ``use_cudnn`` (now configuration), TypeError for any other."""
     for old in ('train', 'use_cudnn'):
         if old in kwargs:
             raise ValueError(f'{name}: the {old} argument is not supported anymore; use '
@@ -172,7 +174,7 @@ def run_n_step(name: str, kind: CellKind, n_layers: int, dropout_ratio: float, h
     Returns ``(hy, cy, ys)``; ``cy`` is None when ``cx`` is None.
     """
     if kwargs:
-        _reject_kwargs(name, kwargs)
+        reject_kwargs(name, kwargs)
     _check_args(name, kind, n_layers, dropout_ratio, hx, cx, ws, bs, xs, directions)
     batches = [x.shape[0] for x in xs]
     sections = list(itertools.accumulate(batches[:-1]))
