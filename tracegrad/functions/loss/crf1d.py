@@ -10,13 +10,9 @@ from __future__ import annotations
 from tracegrad import backend
 from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
-from tracegrad.variable import Variable
+from tracegrad.variable import Variable, as_array
 
 __all__ = ['argmax_crf1d', 'crf1d']
-
-
-def _array(a):
-    return a.array if isinstance(a, Variable) else a
 
 
 def _expect_step(cost_type, x_type, prev_type) -> None:
@@ -115,7 +111,7 @@ def crf1d(cost, xs, ys, reduce='mean') -> Variable:
     _check_steps('crf1d', cost, xs, ys)
     n_label = cost.shape[0]
     n_batch = xs[0].shape[0]
-    xp = backend.get_array_module(_array(xs[0]))
+    xp = backend.get_array_module(as_array(xs[0]))
 
     # Forward algorithm: alpha[b, t] = log of the summed scores of all paths ending in t.
     alpha = xs[0]
@@ -133,7 +129,7 @@ def crf1d(cost, xs, ys, reduce='mean') -> Variable:
     score = F.select_item(xs[0], ys[0])
     for x, y, y_prev in zip(xs[1:], ys[1:], ys[:-1]):
         batch = x.shape[0]
-        y, y_prev = _array(y), _array(y_prev)[:batch]
+        y, y_prev = as_array(y), as_array(y_prev)[:batch]
         step = F.select_item(x, y) + F.reshape(
             F.embed_id(y_prev * n_label + y, transitions), (batch,))
         if batch < n_batch:
@@ -167,7 +163,7 @@ def argmax_crf1d(cost, xs) -> tuple:
     from tracegrad import functions as F
 
     _check_steps('argmax_crf1d', cost, xs)
-    xp = backend.get_array_module(_array(xs[0]))
+    xp = backend.get_array_module(as_array(xs[0]))
     alpha = xs[0] if isinstance(xs[0], Variable) else Variable(xs[0], requires_grad=False)
     finished = []   # per step: alphas of the sequences that ended before it (or None)
     backpointers = []  # per step: the best previous label of each (row, label)

@@ -14,7 +14,7 @@ import numpy
 from tracegrad import backend
 from tracegrad.functions.loss._checks import check_reduce
 from tracegrad.utils import type_check
-from tracegrad.variable import Variable
+from tracegrad.variable import Variable, as_array
 
 __all__ = ['connectionist_temporal_classification']
 
@@ -22,10 +22,6 @@ _NAME = 'connectionist_temporal_classification'
 # log(0) stand-in: finite, so that masked terms give zero gradients, not NaN.
 _LOG_ZERO = {numpy.dtype(numpy.float16): -1e4}
 _LOG_ZERO_DEFAULT = -1e10
-
-
-def _array(a):
-    return a.array if isinstance(a, Variable) else a
 
 
 def _expect_step(x_type, x0_type) -> None:
@@ -117,15 +113,15 @@ def connectionist_temporal_classification(
     if not 0 <= blank_symbol < n_vocab:
         raise ValueError(f'{_NAME}: blank_symbol must lie in [0, {n_vocab}) (x[0].shape[1]), '
                          f'got {blank_symbol}')
-    t_arr = _array(t)
-    xp = backend.get_array_module(_array(x[0]), t_arr)
+    t_arr = as_array(t)
+    xp = backend.get_array_module(as_array(x[0]), t_arr)
     if input_length is None:
         input_length = xp.full((n_batch,), len(x), dtype=numpy.int32)
     if label_length is None:
         # (a t of the wrong ndim is reported by the type check just below)
         label_length = xp.full((len(t_arr),), t_arr.shape[-1], dtype=numpy.int32)
     _check_labels(x, t, input_length, label_length)
-    input_length, label_length = _array(input_length), _array(label_length)
+    input_length, label_length = as_array(input_length), as_array(label_length)
     _check_lengths(input_length, label_length, len(x), t_arr.shape[1])
 
     n_time, max_label = len(x), t_arr.shape[1]

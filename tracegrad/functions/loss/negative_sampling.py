@@ -14,16 +14,12 @@ import numpy
 from tracegrad import backend
 from tracegrad.functions.loss._checks import check_labels, check_reduce
 from tracegrad.utils import type_check
-from tracegrad.variable import Variable
+from tracegrad.variable import as_array
 
 __all__ = ['negative_sampling']
 
 _NAME = 'negative_sampling'
 _IGNORE_LABEL = -1
-
-
-def _array(a):
-    return a.array if isinstance(a, Variable) else a
 
 
 def draw_samples(func_name: str, sampler, x, shape: tuple):
@@ -45,7 +41,7 @@ def draw_samples(func_name: str, sampler, x, shape: tuple):
                                f'tracegrad.utils.WalkerAlias sampler')
         return owner.sample_xp(xp, shape)
     samples = sampler(shape) if not hasattr(sampler, 'sample_xp') else sampler.sample(shape)
-    return backend.get_device_from_array(_array(x)).send(samples)
+    return backend.get_device_from_array(as_array(x)).send(samples)
 
 
 def expect_word_inputs(x_type, t_type, w_type) -> None:
@@ -109,9 +105,9 @@ return_samples=False)
     if int(sample_size) < 0:
         raise ValueError(f'{_NAME}: sample_size must be non-negative, got {sample_size}')
     type_check.check_composite(_NAME, ('x', 't', 'W'), (x, t, W), expect_word_inputs)
-    t_arr = _array(t)
+    t_arr = as_array(t)
     check_labels(_NAME, W.shape[0], t_arr, _IGNORE_LABEL)
-    xp = backend.get_array_module(t_arr, _array(x))
+    xp = backend.get_array_module(t_arr, as_array(x))
 
     drawn = draw_samples(_NAME, sampler, x, (len(t_arr), int(sample_size) + 1))
     # The first column is the true word; the sampler's draw there is replaced.
