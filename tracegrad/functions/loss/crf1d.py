@@ -118,9 +118,9 @@ def crf1d(cost, xs, ys, reduce='mean') -> Variable:
     finished = []  # alphas of sequences that ended, the longest-lived first
     for x in xs[1:]:
         batch = x.shape[0]
-        if alpha.shape[0] > batch:
-            finished.append(alpha[batch:])
-            alpha = alpha[:batch]
+        if alpha.shape[0] > batch:  # one split node (slices would each scatter back)
+            alpha, ended = F.split_axis(alpha, [batch], axis=0)
+            finished.append(ended)
         alpha = F.logsumexp(_step_scores(alpha, cost), axis=1) + x
     log_z = F.logsumexp(F.concat([alpha, *finished[::-1]], axis=0), axis=1)
 
@@ -170,8 +170,8 @@ def argmax_crf1d(cost, xs) -> tuple:
     for x in xs[1:]:
         batch = x.shape[0]
         if alpha.shape[0] > batch:
-            finished.append(alpha[batch:])
-            alpha = alpha[:batch]
+            alpha, ended = F.split_axis(alpha, [batch], axis=0)
+            finished.append(ended)
         else:
             finished.append(None)
         scores = _step_scores(alpha, cost)
