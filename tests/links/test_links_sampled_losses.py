@@ -38,6 +38,18 @@ def test_negative_sampling_link_dtype():
         assert L.NegativeSampling(2, [1, 1, 1], 1).W.dtype == np.float64
 
 
+def test_negative_sampling_link_float16_with_large_counts():
+    # a corpus' frequent words exceed float16's range (65504): the sampling weights are
+    # computed in float64, whatever the dtype of W
+    counts = [1_000_000, 70_000, 3]
+    link = L.NegativeSampling(2, counts, 1, dtype=np.float16)
+    assert link.W.dtype == np.float16
+    np.random.seed(0)
+    freq = np.bincount(link.sampler.sample(20000), minlength=3) / 20000
+    weights = np.power(counts, 0.75)
+    np.testing.assert_allclose(freq, weights / weights.sum(), atol=0.01)
+
+
 @pytest.mark.parametrize('reduce', ['sum', 'no'])
 def test_negative_sampling_link_forward_is_the_function(reduce):
     link = L.NegativeSampling(3, [4, 3, 2, 1], sample_size=2)

@@ -44,7 +44,8 @@ class NegativeSampling(Link):
         super().__init__()
         dtype = get_dtype(dtype)
         self.sample_size = sample_size
-        weights = numpy.power(numpy.array(counts, dtype), dtype.type(power))
+        # in float64: word counts overflow float16, and W's dtype is no reason to round
+        weights = numpy.power(numpy.array(counts, numpy.float64), power)
         self.sampler = WalkerAlias(weights)
         with self.init_scope():
             self.W = Parameter(initializers.Constant(0, dtype), (len(counts), in_size))
