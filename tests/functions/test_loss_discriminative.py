@@ -72,14 +72,22 @@ class TestDiscriminativeLoss(testing.FunctionTestCase):
             *self.weights))
 
 
+@pytest.mark.parametrize('dtype', [np.float16, np.float32])
 @pytest.mark.parametrize('norm', [1, 2])
-def test_absent_instances_and_single_pixels_give_finite_gradients(norm):
-    emb = Variable(np.random.uniform(-1, 1, (1, 4, 2, 2)).astype(np.float32))
+def test_absent_instances_and_single_pixels_give_finite_gradients(norm, dtype):
+    values = np.random.uniform(-1, 1, (1, 4, 2, 2))
+    emb = Variable(values.astype(dtype))
     labels = np.array([[[1, 0], [0, 2]]], np.int32)  # instances 3 and 4 absent
     losses = F.discriminative_margin_based_clustering_loss(emb, labels, 0.5, 1.5, 4, norm)
     F.sum(F.stack(losses)).backward()
+    assert emb.grad.dtype == dtype
     assert np.isfinite(emb.grad).all()
     assert not emb.grad[0, :, 0, 1].any()  # background pixels get no gradient
+    # the same gradient as in float64 (where the zero-norm floor is far below rounding)
+    emb64 = Variable(values)
+    losses = F.discriminative_margin_based_clustering_loss(emb64, labels, 0.5, 1.5, 4, norm)
+    F.sum(F.stack(losses)).backward()
+    np.testing.assert_allclose(emb.grad, emb64.grad, atol=2e-2 if dtype == np.float16 else 1e-5)
 
 
 def test_default_weights():

@@ -1,6 +1,8 @@
 """Discriminative margin-based clustering loss (instance segmentation by pixel embeddings)."""
 from __future__ import annotations
 
+import numpy
+
 from tracegrad import backend
 from tracegrad.utils import type_check
 from tracegrad.variable import Variable
@@ -9,8 +11,10 @@ __all__ = ['discriminative_margin_based_clustering_loss']
 
 _NAME = 'discriminative_margin_based_clustering_loss'
 # L2 norms are taken of at least this squared length, so that a zero vector (a pixel
-# at its centre, two absent instances) gives a zero gradient instead of 0 / 0.
-_MIN_SQUARED_NORM = 1e-12
+# at its centre, two absent instances) gives a zero gradient instead of 0 / 0; float16
+# needs a floor it can hold (1e-12 rounds to 0 there).
+_MIN_SQUARED_NORM = {numpy.dtype(numpy.float16): 1e-7}
+_MIN_SQUARED_NORM_DEFAULT = 1e-12
 
 
 def _norm(x, axis, p: int):
@@ -20,7 +24,8 @@ def _norm(x, axis, p: int):
         return F.sum(F.absolute(x), axis=axis)
     xp = x.xp
     squared = F.sum(x * x, axis=axis)
-    return F.sqrt(F.maximum(squared, xp.full(squared.shape, _MIN_SQUARED_NORM, squared.dtype)))
+    floor = _MIN_SQUARED_NORM.get(squared.dtype, _MIN_SQUARED_NORM_DEFAULT)
+    return F.sqrt(F.maximum(squared, xp.full(squared.shape, floor, squared.dtype)))
 
 
 def discriminative_margin_based_clustering_loss(
