@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy
 
 from tracegrad import backend, initializers
-from tracegrad.functions.array.concat import stack
-from tracegrad.functions.array.split_axis import separate
+from tracegrad.functions.array.permutate import permutate
 from tracegrad.functions.array.transpose_sequence import transpose_sequence
 from tracegrad.functions.rnn.n_step_gru import n_step_bigru, n_step_gru
 from tracegrad.functions.rnn.n_step_lstm import n_step_bilstm, n_step_lstm
@@ -24,12 +23,6 @@ from tracegrad.variable import Parameter, Variable
 
 __all__ = ['NStepBiGRU', 'NStepBiLSTM', 'NStepBiRNNReLU', 'NStepBiRNNTanh', 'NStepGRU',
            'NStepLSTM', 'NStepRNNReLU', 'NStepRNNTanh']
-
-
-def _permute_batch(h, order):
-    """``h[:, order]`` for a state ``(S, B, N)``, built from differentiable pieces."""
-    columns = separate(h, axis=1)
-    return stack([columns[i] for i in order], axis=1)
 
 
 class NStepRNNBase(ChainList):
@@ -121,7 +114,7 @@ initial_bias=None)
             raise ValueError(f'{type(self).__name__}: xs must hold at least one sequence')
         # numpy's default argsort, as Chainer's links use, so rows meet the same
         # dropout masks as there.
-        order = numpy.argsort([-len(x) for x in xs])
+        order = numpy.argsort([-len(x) for x in xs]).astype(numpy.int32)
         identity = bool((order == numpy.arange(len(xs))).all())
         xs_sorted = [xs[i] for i in order]
         hxs = []
@@ -129,7 +122,7 @@ initial_bias=None)
             if h is None:
                 h = self.init_hx(xs_sorted)
             elif not identity:
-                h = _permute_batch(h, order)
+                h = permutate(h, order, axis=1)
             hxs.append(h)
         result = self.rnn(self.n_layers, self.dropout, *hxs, self.ws, self.bs,
                           transpose_sequence(xs_sorted))
@@ -139,8 +132,7 @@ initial_bias=None)
             ys[i] = ys_sorted[position]
         finals = list(result[:-1])
         if not identity:
-            inverse = numpy.argsort(order)
-            finals = [_permute_batch(h, inverse) for h in finals]
+            finals = [permutate(h, order, axis=1, inv=True) for h in finals]
         return finals, ys
 
     def forward(self, hx, xs, **kwargs):
