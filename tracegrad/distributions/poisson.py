@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from tracegrad.distribution import Distribution, register_kl
-from tracegrad.distributions._params import check_params
+from tracegrad.distribution import register_kl
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.math.exponential import log
-from tracegrad.variable import Variable, as_variable
+from tracegrad.variable import Variable
 
 __all__ = ['Poisson']
 
@@ -34,7 +34,7 @@ def log_factorial(xp, x):
     return (lgamma_w - correction).astype(x.dtype)
 
 
-class Poisson(Distribution):
+class Poisson(ScalarDistribution):
     """The Poisson distribution, :math:`P(x) = \\lambda^x e^{-\\lambda} / x!`.
 
     Args:
@@ -46,25 +46,10 @@ class Poisson(Distribution):
     variable([-1.712318])
     """
 
+    support = 'non negative integer'
+
     def __init__(self, lam):
-        check_params('Poisson', lam=lam)
-        self.lam = as_variable(lam)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.lam.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'lam': self.lam}
-
-    @property
-    def support(self) -> str:
-        return 'non negative integer'
+        self._take_params(lam=lam)
 
     @property
     def mean(self):
