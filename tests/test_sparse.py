@@ -128,3 +128,9 @@ def test_on_the_gpu():
     np.testing.assert_allclose(cupy.asnumpy(y.array), x @ np.ones((2, 3, 2)), rtol=1e-6)
     F.sum(y).backward()
     assert isinstance(sp.data.grad, cupy.ndarray) and isinstance(b.grad, cupy.ndarray)
+
+
+def test_to_coo_of_an_empty_batch():
+    sp = to_coo(np.zeros((0, 2, 3), np.float32), ldnz=4)
+    assert sp.data.shape == sp.row.shape == sp.col.shape == (0, 4)
+    assert sp.shape == (2, 3) and sp.to_dense().shape == (0, 2, 3)

@@ -4,7 +4,7 @@ compiled, end where eager steps end. Their samplers (xp.random.gamma, beta,
 chisquare) have no IR primitive: tracing them raises CompileError naming the draw."""
 import numpy as np
 import pytest
-from compile_helpers import tolerances, twin
+from compile_helpers import compare_two_param_training
 
 import tracegrad
 import tracegrad.distributions as D
@@ -48,39 +48,12 @@ _LOSSES = {
 }
 
 
-class _TwoParams(tracegrad.Link):
-    def __init__(self, dtype):
-        super().__init__()
-        rng = np.random.RandomState(0)
-        with self.init_scope():
-            self.a = tracegrad.Parameter(rng.normal(size=(2, 3)).astype(dtype))
-            self.b = tracegrad.Parameter(rng.normal(size=(2, 3)).astype(dtype))
-
-
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('name', sorted(_LOSSES))
 def test_training_matches_eager(name, dtype, backend_name):
-    link = _TwoParams(dtype)
-    opt = optimizers.Adam(alpha=0.05).setup(link)
-    link_e, opt_e = twin(link, opt)
     loss_of = _LOSSES[name]
-
-    def step_of(link, opt):
-        def step():
-            loss = loss_of(link.a, link.b, dtype)
-            link.cleargrads()
-            loss.backward()
-            opt.update()
-            return loss
-        return step
-    step_c = tracegrad.compile(step_of(link, opt), backend=backend_name)
-    step_e = step_of(link_e, opt_e)
-    losses_c = [float(step_c().array) for _ in range(3)]
-    losses_e = [float(step_e().array) for _ in range(3)]
-    tol = tolerances(dtype)
-    np.testing.assert_allclose(losses_c, losses_e, **tol)
-    np.testing.assert_allclose(link.a.array, link_e.a.array, **tol)
-    np.testing.assert_allclose(link.b.array, link_e.b.array, **tol)
+    losses_e = compare_two_param_training(lambda a, b: loss_of(a, b, dtype), dtype,
+                                          backend_name, optimizers.Adam(alpha=0.05), steps=3)
     assert losses_e[-1] != losses_e[0]  # the steps moved the parameters
 
 

@@ -3,23 +3,13 @@ log-likelihood, chainer.kl_divergence of two Normals), compiled, equals eager ex
 the sampling noise is drawn from NumPy's global random state in both."""
 import numpy as np
 import pytest
-from compile_helpers import tolerances, twin
+from compile_helpers import compare_two_param_training, tolerances, twin
 from distributions.vae_net import binary_data, make_vae
 
 import tracegrad
 import tracegrad.distributions as D
 import tracegrad.functions as F
-from tracegrad import optimizers
-
-
-def _step(model, opt):
-    def step(x):
-        loss = model(x)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-    return step
+from tracegrad import optimizers, testing
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -28,8 +18,8 @@ def test_vae_training_matches_eager(dtype, backend_name):
     model = make_vae(dtype=dtype)
     opt = optimizers.Adam(alpha=1e-2).setup(model)
     model_e, opt_e = twin(model, opt)
-    step_c = tracegrad.compile(_step(model, opt), backend=backend_name)
-    step_e = _step(model_e, opt_e)
+    step_c = tracegrad.compile(testing.training_step(model, opt), backend=backend_name)
+    step_e = testing.training_step(model_e, opt_e)
     x = binary_data(dtype=dtype)
     np.random.seed(3)
     losses_c = [float(step_c(x).array) for _ in range(3)]
@@ -76,44 +66,18 @@ _DISTRIBUTIONS = {
 }
 
 
-class _TwoParams(tracegrad.Link):
-    def __init__(self, dtype):
-        super().__init__()
-        rng = np.random.RandomState(0)
-        with self.init_scope():
-            self.a = tracegrad.Parameter(rng.normal(size=(2, 3)).astype(dtype))
-            self.b = tracegrad.Parameter(rng.normal(size=(2, 3)).astype(dtype))
-
-
 @pytest.mark.parametrize('name', sorted(_DISTRIBUTIONS))
 def test_sampling_and_log_prob_train_as_eagerly(name, backend_name):
     """Draws, log_prob, entropy-free losses and their gradients (through reparameterised
     samples) are traced: compiled SGD steps end where eager ones do."""
-    dtype = np.float64
-    link = _TwoParams(dtype)
-    opt = optimizers.SGD(lr=0.01).setup(link)
-    link_e, opt_e = twin(link, opt)
     make = _DISTRIBUTIONS[name]
 
-    def step_of(link, opt):
-        def step():
-            d = make(link.a, link.b)
-            s = d.sample(4)
-            loss = F.sum(d.log_prob(s))
-            if s.dtype.kind == 'f' and name not in ('Geometric', 'OneHotCategorical'):
-                loss = loss + F.sum(s * s)  # a gradient through the draw itself
-            link.cleargrads()
-            loss.backward()
-            opt.update()
-            return loss
-        return step
-    step_c = tracegrad.compile(step_of(link, opt), backend=backend_name)
-    step_e = step_of(link_e, opt_e)
-    np.random.seed(1)
-    losses_c = [float(step_c().array) for _ in range(2)]
-    np.random.seed(1)
-    losses_e = [float(step_e().array) for _ in range(2)]
-    tol = tolerances(dtype)
-    np.testing.assert_allclose(losses_c, losses_e, **tol)
-    np.testing.assert_allclose(link.a.array, link_e.a.array, **tol)
-    np.testing.assert_allclose(link.b.array, link_e.b.array, **tol)
+    def loss_of(a, b):
+        d = make(a, b)
+        s = d.sample(4)
+        loss = F.sum(d.log_prob(s))
+        if s.dtype.kind == 'f' and name not in ('Geometric', 'OneHotCategorical'):
+            loss = loss + F.sum(s * s)  # a gradient through the draw itself
+        return loss
+    compare_two_param_training(loss_of, np.float64, backend_name, optimizers.SGD(lr=0.01),
+                               steps=2, seed=1)

@@ -72,3 +72,30 @@ def check_sample_moments(d, n, mean, variance, rtol=0.1, atol=0.05):
     np.testing.assert_allclose(a.mean(axis=0), mean, rtol=rtol, atol=atol)
     np.testing.assert_allclose(a.var(axis=0), variance, rtol=rtol, atol=atol)
     return s
+
+
+def check_kl(p, q, expected, n=200000):
+    """``kl_divergence(p, q)`` equals the closed form ``expected`` and, within 5 %, the
+    Monte Carlo mean of ``log p(z) - log q(z)`` over ``n`` draws of ``p`` (seeded here)."""
+    import tracegrad
+
+    np.testing.assert_allclose(tracegrad.kl_divergence(p, q).array, expected, rtol=1e-12)
+    np.random.seed(0)
+    z = p.sample(n)
+    mc = (p.log_prob(z) - q.log_prob(z)).array.mean(axis=0)
+    np.testing.assert_allclose(mc, expected, rtol=0.05)
+
+
+def check_kl_gradients(kl, args, rng):
+    """First and second gradients of ``kl(*args)`` (a KL divergence of distributions built
+    from the arrays ``args``, of one float dtype) by finite differences; it keeps the dtype."""
+    from tracegrad import gradient_check
+
+    dtype = args[0].dtype
+    y = kl(*args)
+    assert y.dtype == dtype
+    tol = {'atol': 1e-3, 'rtol': 1e-2} if dtype == np.float32 else {'atol': 1e-6, 'rtol': 1e-5}
+    gy = rng.normal(size=y.shape).astype(dtype)
+    gradient_check.check_backward(kl, args, gy, dtype=np.float64, **tol)
+    ggx = tuple(rng.normal(size=a.shape).astype(dtype) for a in args)
+    gradient_check.check_double_backward(kl, args, gy, ggx, dtype=np.float64, **tol)

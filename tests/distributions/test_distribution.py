@@ -166,3 +166,33 @@ def test_every_distribution_on_gpu(name):
         pytest.skip('needs CuPy and a CUDA GPU')
     device = tracegrad.backend.get_device('@cupy:0')
     _check_samples_and_scores(_EVERY_DISTRIBUTION[name](device.send), cuda.cupy)
+
+
+# Chainer 7's parameter names (in its order) and support of the distributions over scalars
+SCALAR_PARAMS = {
+    'Beta': (('a', 'b'), '[0, 1]'), 'Cauchy': (('loc', 'scale'), 'real'),
+    'Chisquare': (('k',), 'positive'), 'Exponential': (('lam',), 'positive'),
+    'Gamma': (('k', 'theta'), 'positive'), 'Geometric': (('p',), 'positive integer'),
+    'Gumbel': (('loc', 'scale'), 'real'), 'Laplace': (('loc', 'scale'), 'real'),
+    'LogNormal': (('mu', 'sigma'), 'positive'), 'Normal': (('loc', 'scale'), 'real'),
+    'Pareto': (('scale', 'alpha'), '[scale, inf]'),
+    'Poisson': (('lam',), 'non negative integer'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(SCALAR_PARAMS))
+def test_scalar_distribution_parameters(name):
+    names, support = SCALAR_PARAMS[name]
+    values = [np.full((3, 1), 0.5, np.float32), np.full((1, 4), 2.0, np.float32)][:len(names)]
+    d = getattr(D, name)(*values)
+    assert list(d.params) == list(names)
+    shape = (3, 4) if len(names) == 2 else (3, 1)
+    for n, v in zip(names, values):
+        p = getattr(d, n)
+        assert isinstance(p, tracegrad.Variable) and p.shape == shape and p.dtype == np.float32
+        assert p is d.params[n]
+        np.testing.assert_array_equal(p.array, np.broadcast_to(v, shape))
+    assert d.batch_shape == shape and d.event_shape == () and d.support == support
+    bad = [np.zeros(3, np.int32)] + values[1:]
+    with pytest.raises(TypeError, match=f'{name}: `{names[0]}` must be a floating-point'):
+        getattr(D, name)(*bad)

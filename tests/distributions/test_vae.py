@@ -4,17 +4,7 @@ import pytest
 from scipy import special
 from vae_net import binary_data, make_vae
 
-from tracegrad import optimizers
-
-
-def _step(model, opt):
-    def step(x):
-        loss = model(x)
-        model.cleargrads()
-        loss.backward()
-        opt.update()
-        return loss
-    return step
+from tracegrad import optimizers, testing
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -22,7 +12,7 @@ def _step(model, opt):
 def test_training_lowers_the_loss(dtype, binary_check):
     np.random.seed(0)
     model = make_vae(binary_check=binary_check, dtype=dtype)
-    step = _step(model, optimizers.Adam(alpha=1e-2).setup(model))
+    step = testing.training_step(model, optimizers.Adam(alpha=1e-2).setup(model))
     x = binary_data(dtype=dtype)
     losses = [float(step(x).array) for _ in range(30)]
     assert all(np.isfinite(losses))

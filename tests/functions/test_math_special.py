@@ -27,7 +27,13 @@ _LABELS = {'erf': 'Erf', 'erfc': 'Erfc', 'erfcx': 'Erfcx', 'erfinv': 'ErfInv',
 
 
 def _tolerances(case):
-    if case.dtype == np.float32:
+    if case.dtype == np.float16:
+        case.check_forward_options = {'atol': 1e-3, 'rtol': 1e-3}
+        case.check_backward_options = {'eps': 2 ** -3, 'atol': 5e-2, 'rtol': 5e-2,
+                                       'dtype': np.float64}
+        case.check_double_backward_options = {'eps': 2 ** -3, 'atol': 5e-2, 'rtol': 5e-2,
+                                              'dtype': np.float64}
+    elif case.dtype == np.float32:
         case.check_forward_options = {'atol': 1e-6, 'rtol': 1e-5}
         case.check_backward_options = {'atol': 1e-3, 'rtol': 1e-2}
         case.check_double_backward_options = {'atol': 1e-2, 'rtol': 1e-2}
@@ -39,7 +45,7 @@ def _tolerances(case):
 @testing.parameterize(*testing.product({
     'name': sorted(_UNARY),
     'shape': [(3, 2), (1,), (7,), ()],
-    'dtype': [np.float32, np.float64],
+    'dtype': [np.float16, np.float32, np.float64],
 }))
 class TestUnary(testing.FunctionTestCase):
     def setUp(self):

@@ -1,6 +1,7 @@
 """How a distribution takes its parameters: as Variables of one broadcast shape."""
 from __future__ import annotations
 
+from tracegrad.distribution import Distribution
 from tracegrad.variable import as_variable
 
 
@@ -56,3 +57,31 @@ def reject_kwargs(cls_name: str, kwargs: dict) -> None:
     if kwargs:
         raise TypeError(f'{cls_name}() got unexpected keyword argument(s) '
                         f'{", ".join(sorted(kwargs))}')
+
+
+class ScalarDistribution(Distribution):
+    """A distribution over scalars whose parameters all have its batch shape.
+
+    A subclass's ``__init__`` hands its parameters to :meth:`_take_params` by name;
+    they become attributes of those names (floating-point Variables broadcast
+    together), ``params`` in that order, and the first one's shape is
+    ``batch_shape``. ``support`` is a class attribute.
+    """
+
+    def _take_params(self, **named) -> None:
+        check_params(type(self).__name__, **named)
+        for name, value in zip(named, as_params(*named.values())):
+            setattr(self, name, value)
+        self._param_names = tuple(named)
+
+    @property
+    def batch_shape(self) -> tuple:
+        return getattr(self, self._param_names[0]).shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return ()
+
+    @property
+    def params(self) -> dict:
+        return {name: getattr(self, name) for name in self._param_names}

@@ -5,9 +5,9 @@ from functools import cached_property
 
 import numpy
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_from
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import log, log1p
 from tracegrad.functions.math.gamma import digamma, lgamma
@@ -20,7 +20,7 @@ def _log_beta_function(a, b):
     return lgamma(a) + lgamma(b) - lgamma(a + b)
 
 
-class Beta(Distribution):
+class Beta(ScalarDistribution):
     """The beta distribution on [0, 1], density
     :math:`\\frac{x^{\\alpha-1}(1-x)^{\\beta-1}}{B(\\alpha, \\beta)}`.
 
@@ -38,9 +38,10 @@ class Beta(Distribution):
     variable([0.5])
     """
 
+    support = '[0, 1]'
+
     def __init__(self, a, b):
-        check_params('Beta', a=a, b=b)
-        self.a, self.b = as_params(a, b)
+        self._take_params(a=a, b=b)
 
     @cached_property
     def _a_plus_b(self):
@@ -49,22 +50,6 @@ class Beta(Distribution):
     @cached_property
     def _log_beta_function(self):
         return _log_beta_function(self.a, self.b)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.a.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'a': self.a, 'b': self.b}
-
-    @property
-    def support(self) -> str:
-        return '[0, 1]'
 
     @cached_property
     def mean(self):

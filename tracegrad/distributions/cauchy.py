@@ -6,9 +6,8 @@ from functools import cached_property
 
 import numpy
 
-from tracegrad.distribution import Distribution
 from tracegrad.distributions._draws import draw_open_uniform
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.math.exponential import log, log1p
 from tracegrad.functions.math.trigonometric import arctan, tan
 from tracegrad.variable import Variable, as_variable
@@ -16,7 +15,7 @@ from tracegrad.variable import Variable, as_variable
 __all__ = ['Cauchy']
 
 
-class Cauchy(Distribution):
+class Cauchy(ScalarDistribution):
     """The Cauchy distribution, density :math:`\\frac{1}{\\pi\\gamma(1 + ((x-x_0)/\\gamma)^2)}`.
 
     It has no mean or variance: both are NaN. Samples are reparameterised
@@ -32,25 +31,10 @@ class Cauchy(Distribution):
     variable([-1.837877])
     """
 
+    support = 'real'
+
     def __init__(self, loc, scale):
-        check_params('Cauchy', loc=loc, scale=scale)
-        self.loc, self.scale = as_params(loc, scale)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.loc.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'loc': self.loc, 'scale': self.scale}
-
-    @property
-    def support(self) -> str:
-        return 'real'
+        self._take_params(loc=loc, scale=scale)
 
     def _nan(self):
         return Variable(self.xp.full_like(self.loc.array, numpy.nan))

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from tracegrad.distribution import Distribution
 from tracegrad.distributions._draws import draw_from
-from tracegrad.distributions._params import check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.distributions.gamma import Gamma
-from tracegrad.variable import Variable, as_variable
+from tracegrad.variable import Variable
 
 __all__ = ['Chisquare']
 
 
-class Chisquare(Distribution):
+class Chisquare(ScalarDistribution):
     """The chi-square distribution with :math:`k` degrees of freedom, density
     :math:`\\frac{x^{k/2-1}e^{-x/2}}{2^{k/2}\\Gamma(k/2)}` for :math:`x \\geq 0`
     (the gamma distribution of shape :math:`k/2` and scale 2).
@@ -28,29 +27,14 @@ class Chisquare(Distribution):
     variable([-1.6931472])
     """
 
+    support = 'positive'
+
     def __init__(self, k):
-        check_params('Chisquare', k=k)
-        self.k = as_variable(k)
+        self._take_params(k=k)
 
     @cached_property
     def _gamma(self):
         return Gamma(0.5 * self.k, self.xp.full_like(self.k.array, 2))
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.k.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'k': self.k}
-
-    @property
-    def support(self) -> str:
-        return 'positive'
 
     @property
     def mean(self):

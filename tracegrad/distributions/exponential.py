@@ -5,9 +5,9 @@ from functools import cached_property
 
 import numpy
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_open_uniform
-from tracegrad.distributions._params import check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import expm1, log, log1p
 from tracegrad.variable import as_variable
@@ -15,7 +15,7 @@ from tracegrad.variable import as_variable
 __all__ = ['Exponential']
 
 
-class Exponential(Distribution):
+class Exponential(ScalarDistribution):
     """The exponential distribution, density :math:`\\lambda e^{-\\lambda x}` for x >= 0.
 
     Samples are reparameterised (``eps / lam`` for a standard exponential ``eps``).
@@ -29,29 +29,14 @@ class Exponential(Distribution):
     variable([-0.30685282])
     """
 
+    support = 'positive'
+
     def __init__(self, lam):
-        check_params('Exponential', lam=lam)
-        self.lam = as_variable(lam)
+        self._take_params(lam=lam)
 
     @cached_property
     def _log_lam(self):
         return log(self.lam)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.lam.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'lam': self.lam}
-
-    @property
-    def support(self) -> str:
-        return 'positive'
 
     @cached_property
     def mean(self):

@@ -5,9 +5,9 @@ from functools import cached_property
 
 import numpy
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_from
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import log
 from tracegrad.functions.math.gamma import digamma, lgamma
@@ -16,7 +16,7 @@ from tracegrad.variable import as_variable
 __all__ = ['Gamma']
 
 
-class Gamma(Distribution):
+class Gamma(ScalarDistribution):
     """The gamma distribution of shape :math:`k` and scale :math:`\\theta`, density
     :math:`\\frac{x^{k-1}e^{-x/\\theta}}{\\Gamma(k)\\theta^k}` for :math:`x \\geq 0`.
 
@@ -35,29 +35,14 @@ class Gamma(Distribution):
     (variable([2.]), variable([2.]))
     """
 
+    support = 'positive'
+
     def __init__(self, k, theta):
-        check_params('Gamma', k=k, theta=theta)
-        self.k, self.theta = as_params(k, theta)
+        self._take_params(k=k, theta=theta)
 
     @cached_property
     def _log_theta(self):
         return log(self.theta)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.k.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'k': self.k, 'theta': self.theta}
-
-    @property
-    def support(self) -> str:
-        return 'positive'
 
     @cached_property
     def mean(self):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_open_uniform
-from tracegrad.distributions._params import check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.distributions._xlogx import xlogx
 from tracegrad.functions.math.exponential import log, log1p
 from tracegrad.variable import Variable, as_variable
@@ -13,7 +13,7 @@ from tracegrad.variable import Variable, as_variable
 __all__ = ['Geometric']
 
 
-class Geometric(Distribution):
+class Geometric(ScalarDistribution):
     """The number of Bernoulli(p) trials up to and including the first success:
     :math:`P(x) = (1 - p)^{x - 1} p` for :math:`x = 1, 2, \\dots`.
 
@@ -26,25 +26,10 @@ class Geometric(Distribution):
     variable([-1.3862944])
     """
 
+    support = 'positive integer'
+
     def __init__(self, p):
-        check_params('Geometric', p=p)
-        self.p = as_variable(p)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.p.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'p': self.p}
-
-    @property
-    def support(self) -> str:
-        return 'positive integer'
+        self._take_params(p=p)
 
     @cached_property
     def mean(self):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_open_uniform
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.math.exponential import exp, log
 from tracegrad.functions.math.gamma import lgamma
 from tracegrad.variable import as_variable
@@ -16,7 +16,7 @@ __all__ = ['Gumbel']
 EULER = 0.5772156649015329  # the Euler-Mascheroni constant
 
 
-class Gumbel(Distribution):
+class Gumbel(ScalarDistribution):
     """The Gumbel distribution, density :math:`\\frac{1}{\\beta}e^{-(z + e^{-z})}`,
     :math:`z = (x - \\mu) / \\beta`.
 
@@ -32,29 +32,14 @@ class Gumbel(Distribution):
     variable([-1.])
     """
 
+    support = 'real'
+
     def __init__(self, loc, scale):
-        check_params('Gumbel', loc=loc, scale=scale)
-        self.loc, self.scale = as_params(loc, scale)
+        self._take_params(loc=loc, scale=scale)
 
     @cached_property
     def _log_scale(self):
         return log(self.scale)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.loc.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'loc': self.loc, 'scale': self.scale}
-
-    @property
-    def support(self) -> str:
-        return 'real'
 
     @cached_property
     def mean(self):

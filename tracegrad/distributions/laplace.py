@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_open_uniform
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import exp, log, log1p
 from tracegrad.variable import as_variable
@@ -14,7 +14,7 @@ from tracegrad.variable import as_variable
 __all__ = ['Laplace']
 
 
-class Laplace(Distribution):
+class Laplace(ScalarDistribution):
     """The Laplace distribution, density :math:`\\frac{1}{2b}\\exp(-\\frac{|x-\\mu|}{b})`.
 
     Samples are reparameterised (``loc + scale * eps``).
@@ -29,25 +29,10 @@ class Laplace(Distribution):
     variable([-1.6931472])
     """
 
+    support = 'real'
+
     def __init__(self, loc, scale):
-        check_params('Laplace', loc=loc, scale=scale)
-        self.loc, self.scale = as_params(loc, scale)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.loc.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'loc': self.loc, 'scale': self.scale}
-
-    @property
-    def support(self) -> str:
-        return 'real'
+        self._take_params(loc=loc, scale=scale)
 
     @property
     def mean(self):

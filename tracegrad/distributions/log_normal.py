@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_standard_normal
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.math.exponential import exp, expm1, log
 
 __all__ = ['LogNormal']
@@ -14,7 +14,7 @@ __all__ = ['LogNormal']
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class LogNormal(Distribution):
+class LogNormal(ScalarDistribution):
     """The distribution of :math:`e^Y` for :math:`Y \\sim N(\\mu, \\sigma^2)`.
 
     Samples are reparameterised (``exp(mu + sigma * eps)``).
@@ -30,29 +30,14 @@ class LogNormal(Distribution):
     variable([-0.9189385])
     """
 
+    support = 'positive'
+
     def __init__(self, mu, sigma):
-        check_params('LogNormal', mu=mu, sigma=sigma)
-        self.mu, self.sigma = as_params(mu, sigma)
+        self._take_params(mu=mu, sigma=sigma)
 
     @cached_property
     def _log_sigma(self):
         return log(self.sigma)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.mu.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'mu': self.mu, 'sigma': self.sigma}
-
-    @property
-    def support(self) -> str:
-        return 'positive'
 
     @cached_property
     def mean(self):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_standard_normal
-from tracegrad.distributions._params import as_params, check_params, reject_kwargs, select_one
+from tracegrad.distributions._params import ScalarDistribution, reject_kwargs, select_one
 from tracegrad.functions.math.exponential import exp, log
 from tracegrad.functions.math.normal_cdf import log_ndtr, ndtr, ndtri
 from tracegrad.variable import as_variable
@@ -16,7 +16,7 @@ __all__ = ['Normal']
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(ScalarDistribution):
     """The normal distribution :math:`N(\\mu, \\sigma^2)`.
 
     Its density is :math:`\\frac{1}{\\sqrt{2\\pi}\\sigma}
@@ -37,42 +37,27 @@ class Normal(Distribution):
     variable([0.5      , 0.8413448])
     """
 
+    support = 'real'
+
     def __init__(self, loc, scale=None, **kwargs):
         log_scale = kwargs.pop('log_scale', None)
         reject_kwargs('Normal', kwargs)
         select_one('Normal', scale=scale, log_scale=log_scale)
-        check_params('Normal', loc=loc, **({'scale': scale} if log_scale is None
-                                           else {'log_scale': log_scale}))
-        self._given_scale = scale is not None
-        self._params = as_params(loc, scale if self._given_scale else log_scale)
-
-    @property
-    def loc(self):
-        return self._params[0]
+        # the one given becomes an attribute; the other is computed from it on first use
+        self._take_params(loc=loc, **({'scale': scale} if log_scale is None
+                                      else {'log_scale': log_scale}))
 
     @cached_property
     def scale(self):
-        return self._params[1] if self._given_scale else exp(self._params[1])
+        return exp(self.log_scale)
 
     @cached_property
     def log_scale(self):
-        return log(self._params[1]) if self._given_scale else self._params[1]
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.loc.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
+        return log(self.scale)
 
     @property
     def params(self) -> dict:
         return {'loc': self.loc, 'scale': self.scale}
-
-    @property
-    def support(self) -> str:
-        return 'real'
 
     @property
     def mean(self):

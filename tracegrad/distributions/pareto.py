@@ -5,9 +5,9 @@ from functools import cached_property
 
 import numpy
 
-from tracegrad.distribution import Distribution, register_kl
+from tracegrad.distribution import register_kl
 from tracegrad.distributions._draws import draw_open_uniform
-from tracegrad.distributions._params import as_params, check_params
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.array.where import where
 from tracegrad.functions.math.exponential import exp, log
 from tracegrad.variable import as_variable
@@ -15,7 +15,7 @@ from tracegrad.variable import as_variable
 __all__ = ['Pareto']
 
 
-class Pareto(Distribution):
+class Pareto(ScalarDistribution):
     """The Pareto distribution, density :math:`\\alpha x_m^\\alpha x^{-(\\alpha+1)}`
     for :math:`x \\ge x_m`.
 
@@ -32,9 +32,10 @@ class Pareto(Distribution):
     variable([-1.3862944])
     """
 
+    support = '[scale, inf]'
+
     def __init__(self, scale, alpha):
-        check_params('Pareto', scale=scale, alpha=alpha)
-        self.scale, self.alpha = as_params(scale, alpha)
+        self._take_params(scale=scale, alpha=alpha)
 
     @cached_property
     def _log_scale(self):
@@ -43,22 +44,6 @@ class Pareto(Distribution):
     @cached_property
     def _log_alpha(self):
         return log(self.alpha)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.scale.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'scale': self.scale, 'alpha': self.alpha}
-
-    @property
-    def support(self) -> str:
-        return '[scale, inf]'
 
     def _where_alpha_above(self, bound: float, value):
         return where(self.alpha.array > bound, value,

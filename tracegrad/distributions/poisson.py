@@ -1,40 +1,15 @@
 """The Poisson distribution over {0, 1, 2, ...}: ``Poisson``."""
 from __future__ import annotations
 
-import math
-
-from tracegrad.distribution import Distribution, register_kl
-from tracegrad.distributions._params import check_params
+from tracegrad.distribution import register_kl
+from tracegrad.distributions._params import ScalarDistribution
 from tracegrad.functions.math.exponential import log
-from tracegrad.variable import Variable, as_variable
+from tracegrad.functions.math.gamma import lgamma
+from tracegrad.variable import Variable
 
 __all__ = ['Poisson']
 
-# Stirling's series for log Gamma(w), accurate to ~1e-13 for w >= 9.
-_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)
-_SHIFT = 8
-
-
-def log_factorial(xp, x):
-    """``log(x!)`` of a non-negative array (``lgamma(x + 1)``), in ``x``'s dtype.
-
-    Computed in float64: shifted up by 8 with the recurrence
-    ``lgamma(z) = lgamma(z + 8) - log(z (z + 1) ... (z + 7))``, then Stirling's series.
-    """
-    z = x.astype('float64') + 1
-    correction = xp.zeros_like(z)
-    for i in range(_SHIFT):
-        correction = correction + xp.log(z + i)
-    w = z + _SHIFT
-    inv, inv2 = 1 / w, 1 / (w * w)
-    series = xp.zeros_like(w)
-    for c in reversed(_STIRLING):
-        series = series * inv2 + c
-    lgamma_w = (w - 0.5) * xp.log(w) - w + 0.5 * math.log(2 * math.pi) + series * inv
-    return (lgamma_w - correction).astype(x.dtype)
-
-
-class Poisson(Distribution):
+class Poisson(ScalarDistribution):
     """The Poisson distribution, :math:`P(x) = \\lambda^x e^{-\\lambda} / x!`.
 
     Args:
@@ -46,25 +21,10 @@ class Poisson(Distribution):
     variable([-1.712318])
     """
 
+    support = 'non negative integer'
+
     def __init__(self, lam):
-        check_params('Poisson', lam=lam)
-        self.lam = as_variable(lam)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return self.lam.shape
-
-    @property
-    def event_shape(self) -> tuple:
-        return ()
-
-    @property
-    def params(self) -> dict:
-        return {'lam': self.lam}
-
-    @property
-    def support(self) -> str:
-        return 'non negative integer'
+        self._take_params(lam=lam)
 
     @property
     def mean(self):
@@ -77,7 +37,8 @@ class Poisson(Distribution):
     def log_prob(self, x):
         xa = x.array if isinstance(x, Variable) else x
         xa = xa.astype(self.lam.dtype)
-        return log(self.lam) * xa - log_factorial(self.xp, xa) - self.lam
+        # log(x!) = lgamma(x + 1), a constant: x gets no gradient
+        return log(self.lam) * xa - lgamma(xa + 1).array - self.lam
 
     def sample_n(self, n: int):
         """Draws from ``xp.random.poisson`` (not traceable: no IR primitive for it)."""

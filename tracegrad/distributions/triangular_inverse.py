@@ -1,8 +1,9 @@
 """The inverse of (batches of) lower-triangular matrices, differentiable twice and more.
 
 MultivariateNormal needs :math:`L^{-1}` of its scale factor for ``log_prob`` and
-the KL divergence; tracegrad has no linear-algebra functions, so this node
-computes it by forward substitution with plain array operations (traceable).
+the KL divergence. ``F.inv`` calls ``xp.linalg``, which cannot be traced; this node
+computes it by forward substitution, one matrix product per row, with array
+operations that trace.
 """
 from __future__ import annotations
 
@@ -33,11 +34,12 @@ class LowerTriangularInverse(FunctionNode):
         d = m.shape[-1]
         eye = xp.eye(d, dtype=m.dtype)
         rows = []
-        # row i of Y: (e_i - sum_{j<i} L[i, j] Y[j]) / L[i, i]
+        # row i of Y: (e_i - L[i, :i] @ Y[:i]) / L[i, i]
         for i in range(d):
             row = xp.broadcast_to(eye[i], m.shape[:-2] + (d,))
-            for j in range(i):
-                row = row - m[..., i, j:j + 1] * rows[j]
+            if i:
+                above = xp.stack(rows, axis=-2)  # (..., i, d)
+                row = row - xp.matmul(m[..., i:i + 1, :i], above)[..., 0, :]
             rows.append(row / m[..., i, i:i + 1])
         self.retain_outputs((0,))
         return xp.stack(rows, axis=-2),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 
 def training_step(model, optimizer):
-    """``step(x, t) -> loss``: the loss of ``model(x, t)`` (a Classifier), gradients cleared,
-    backpropagated and applied by ``optimizer``, as a user writes it."""
-    def step(x, t):
-        loss = model(x, t)
+    """``step(*inputs) -> loss``: the loss of ``model(*inputs)`` (a Classifier's ``x, t``,
+    or a model that computes its own loss from ``x``), gradients cleared, backpropagated
+    and applied by ``optimizer``, as a user writes it."""
+    def step(*inputs):
+        loss = model(*inputs)
         model.cleargrads()
         loss.backward()
         optimizer.update()

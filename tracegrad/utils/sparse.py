@@ -145,17 +145,19 @@ def to_coo(x, ldnz=None, requires_grad: bool = False) -> CooMatrix:
                          f'got shape {tuple(x.shape)}')
     xp = backend.get_array_module(x)
     batch = x if x.ndim == 3 else x[None]
-    nonzeros = [xp.nonzero(matrix) for matrix in batch]
-    length = max([int(rows.size) for rows, _ in nonzeros] + [ldnz or 0])
-
-    def padded(values, fill, dtype):
-        values = values.astype(dtype)
-        return xp.concatenate([values, xp.full(length - values.size, fill, dtype=dtype)])
-
-    data = xp.stack([padded(matrix[rows, cols], 0, x.dtype)
-                     for matrix, (rows, cols) in zip(batch, nonzeros)])
-    row = xp.stack([padded(rows, -1, numpy.int32) for rows, _ in nonzeros])
-    col = xp.stack([padded(cols, -1, numpy.int32) for _, cols in nonzeros])
+    nb = batch.shape[0]
+    # every matrix's nonzeros at once, in (matrix, row, column) order; each goes to the
+    # slot after the previous nonzeros of its matrix
+    which, rows, cols = xp.nonzero(batch)
+    counts = xp.bincount(which, minlength=nb)
+    length = max(int(counts.max()) if nb else 0, ldnz or 0)  # the one read back
+    slot = xp.arange(which.size) - (xp.cumsum(counts) - counts)[which]
+    data = xp.zeros((nb, length), dtype=x.dtype)
+    row = xp.full((nb, length), -1, dtype=numpy.int32)
+    col = xp.full((nb, length), -1, dtype=numpy.int32)
+    data[which, slot] = batch[which, rows, cols]
+    row[which, slot] = rows
+    col[which, slot] = cols
     if x.ndim == 2:
         data, row, col = data[0], row[0], col[0]
     return CooMatrix(data, row, col, x.shape[-2:], order='C', requires_grad=requires_grad)

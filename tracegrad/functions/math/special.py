@@ -26,4 +26,5 @@ class SpecialUnary(FloatUnary):
         else:
             self.retain_outputs((0,))
         x, = inputs
-        return special(self.special_name, self.function, x),
+        # SciPy computes float16 in float32 or float64: the result keeps x's dtype
+        return special(self.special_name, self.function, x).astype(x.dtype, copy=False),
