@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import tracegrad
 import tracegrad.functions as F
 from tracegrad import testing
 from tracegrad.utils.type_check import InvalidType
@@ -62,3 +63,16 @@ def test_bilinear_errors():
     with pytest.raises(InvalidType, match=r'V2.shape\[0\] == W.shape\[1\]'):
         F.bilinear(e1, e2, W, np.ones((2, 5), np.float32), np.ones((3, 5), np.float32),
                    np.ones(5, np.float32))
+
+
+def test_bilinear_empty_batch():
+    # Chainer accepts a batch of zero samples; flattening must not rely on reshape(n, -1)
+    e1 = tracegrad.Variable(np.ones((0, 2, 2), np.float32))
+    e2 = tracegrad.Variable(np.ones((0, 3), np.float32))
+    W = tracegrad.Variable(np.ones((4, 3, 5), np.float32))
+    y = F.bilinear(e1, e2, W)
+    assert y.shape == (0, 5) and y.dtype == np.float32
+    y.grad = np.zeros((0, 5), np.float32)
+    y.backward()
+    assert e1.grad.shape == (0, 2, 2) and e2.grad.shape == (0, 3)
+    np.testing.assert_array_equal(W.grad, np.zeros((4, 3, 5), np.float32))

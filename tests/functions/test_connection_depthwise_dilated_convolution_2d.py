@@ -1,19 +1,10 @@
 """depthwise_convolution_2d and dilated_convolution_2d against loops over output pixels."""
 import numpy as np
 import pytest
+from test_connection_convolution_nd import _tolerances, conv_reference
 
 import tracegrad.functions as F
 from tracegrad import testing
-
-
-def _tolerances(case):
-    if case.dtype == np.float32:
-        case.check_forward_options = {'atol': 1e-5, 'rtol': 1e-4}
-        case.check_backward_options = {'atol': 1e-3, 'rtol': 1e-2}
-        case.check_double_backward_options = {'atol': 1e-2, 'rtol': 1e-2}
-    else:
-        case.check_backward_options = {'atol': 1e-7, 'rtol': 1e-6}
-        case.check_double_backward_options = {'atol': 1e-7, 'rtol': 1e-6}
 
 
 def depthwise_reference(x, W, b, stride, pad):
@@ -36,22 +27,8 @@ def depthwise_reference(x, W, b, stride, pad):
 
 
 def dilated_reference(x, W, b, stride, pad, dilate, cover_all):
-    n, c, h, w = x.shape
-    c_o, _, kh, kw = W.shape
-    (sy, sx), (ph, pw), (dy, dx) = stride, pad, dilate
-    eh, ew = dy * (kh - 1) + 1, dx * (kw - 1) + 1
-    out_h = (h + 2 * ph - eh + (sy - 1 if cover_all else 0)) // sy + 1
-    out_w = (w + 2 * pw - ew + (sx - 1 if cover_all else 0)) // sx + 1
-    xp = np.zeros((n, c, h + 2 * ph + sy, w + 2 * pw + sx), x.dtype)
-    xp[:, :, ph:ph + h, pw:pw + w] = x
-    y = np.zeros((n, c_o, out_h, out_w), x.dtype)
-    for i in range(out_h):
-        for j in range(out_w):
-            patch = xp[:, :, i * sy:i * sy + eh:dy, j * sx:j * sx + ew:dx]
-            y[:, :, i, j] = np.tensordot(patch, W, ((1, 2, 3), (1, 2, 3)))
-    if b is not None:
-        y += b[None, :, None, None]
-    return y
+    """A dilated convolution is an ungrouped convolution with ``dilate``."""
+    return conv_reference(x, W, b, stride, pad, dilate, 1, cover_all)
 
 
 @testing.parameterize(*testing.product({

@@ -275,6 +275,15 @@ def test_tiling_windows_are_the_general_windows():
      'unpooling_1d: outsize must be positive'),
     (lambda: F.unpooling_1d(np.ones((1, 1, 2, 2), np.float32), 2), ValueError,
      'unpooling_1d: x must have 1 spatial axes'),
+    # windows larger than the (padded) image leave no output: refused, as in Chainer
+    (lambda: F.average_pooling_2d(np.ones((1, 1, 2, 5), np.float32), 3), RuntimeError,
+     'average_pooling_2d: height in the output should be positive, got 0'),
+    (lambda: F.average_pooling_3d(np.ones((1, 1, 4, 2, 4), np.float32), (1, 4, 1)),
+     RuntimeError, 'average_pooling_3d: axis 3 in the output should be positive'),
+    (lambda: F.max_pooling_1d(np.ones((1, 1, 2), np.float32), 3, cover_all=False),
+     RuntimeError, 'max_pooling_1d: axis 2 in the output should be positive'),
+    (lambda: F.max_pooling_2d(np.ones((1, 1, 5, 1), np.float32), 4, 1), RuntimeError,
+     'max_pooling_2d: width in the output should be positive'),
 ])
 def test_pooling_nd_errors(call, error, match):
     with pytest.raises(error, match=match):

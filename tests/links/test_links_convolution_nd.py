@@ -155,3 +155,15 @@ def test_errors():
         L.Convolution1D(2, 2, 3, stride=(1, 1))
     with pytest.raises(TypeError, match='out_channels and ksize are required'):
         L.ConvolutionND(2, 3, None)
+
+
+@pytest.mark.parametrize('make', [
+    lambda: L.Convolution2D(4, 6, 3, groups=0),
+    lambda: L.DeconvolutionND(1, 4, 6, 3, groups=-2),
+    lambda: L.Convolution1D(None, 6, 3, groups=0),
+])
+def test_groups_must_be_positive(make):
+    # a clear error naming the link, not a ZeroDivisionError or a negative shape
+    with pytest.raises(ValueError, match=r'(Convolution2D|DeconvolutionND|Convolution1D): '
+                                         'groups must be positive'):
+        make()

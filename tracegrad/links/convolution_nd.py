@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracegrad import functions as F
 from tracegrad import initializers
+from tracegrad.functions.connection.convolution_nd import check_groups
 from tracegrad.functions.connection.im2col import as_tuple
 from tracegrad.link import Link
 from tracegrad.variable import Parameter
@@ -27,7 +28,7 @@ class _ConvolutionBase(Link):
         self.dilate = as_tuple(dilate, ndim, link_name, 'dilate')
         self.out_channels = out_channels
         self.in_channels = in_channels
-        self.groups = int(groups)
+        self.groups = check_groups(groups, link_name)
         self._link_name = link_name
         with self.init_scope():
             self.W = Parameter(initializers._get_initializer(initialW))

@@ -11,9 +11,15 @@ from tracegrad.variable import Variable
 __all__ = ['bilinear']
 
 
+def _matrix_shape(shape: tuple) -> tuple:
+    """``shape`` with its axes after the first flattened into one (spelled out, not -1,
+    so that an empty batch reshapes too)."""
+    return shape[0], math.prod(shape[1:])
+
+
 def _matrix(a):
     """``a`` with its axes after the first flattened into one."""
-    return a.reshape(a.shape[0], -1)
+    return a.reshape(_matrix_shape(a.shape))
 
 
 class BilinearFunction(FunctionNode):
@@ -50,7 +56,7 @@ class BilinearFunction(FunctionNode):
         xp = get_array_module(*inputs)
         e1, e2, W = _matrix(inputs[0]), _matrix(inputs[1]), inputs[2]
         j, k, l_ = W.shape
-        outer = (e1[:, :, None] * e2[:, None, :]).reshape(-1, j * k)  # (i, j * k)
+        outer = (e1[:, :, None] * e2[:, None, :]).reshape(e1.shape[0], j * k)  # (i, j * k)
         y = xp.matmul(outer, W.reshape(j * k, l_))
         if len(inputs) == 6:
             V1, V2, b = inputs[3:]
@@ -63,7 +69,8 @@ class BilinearFunction(FunctionNode):
         inputs = self.get_retained_inputs()
         e1_in, e2_in, W = inputs[:3]
         gy, = grad_outputs
-        e1, e2 = F.reshape(e1_in, (e1_in.shape[0], -1)), F.reshape(e2_in, (e2_in.shape[0], -1))
+        e1 = F.reshape(e1_in, _matrix_shape(e1_in.shape))
+        e2 = F.reshape(e2_in, _matrix_shape(e2_in.shape))
         n, (j, k, l_) = e1.shape[0], W.shape
         W_mat = F.reshape(W, (j * k, l_))
         # gy W^T, as (i, j, k): the weight each pair (j, k) receives

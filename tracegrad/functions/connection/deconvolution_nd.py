@@ -187,6 +187,23 @@ def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1,
     >>> l3 = s3 * (d3 - 1) + k3 - 2 * p3
     >>> y.shape == (n, c_o, l1, l2, l3)
     True
+
+    With ``outsize`` (here each output length is one that a convolution with
+    these parameters maps back to the input's length):
+
+    >>> l1, l2, l3 = 9, 38, 87
+    >>> d1 == int((l1 + 2 * p1 - k1) / s1) + 1
+    True
+    >>> d2 == int((l2 + 2 * p2 - k2) / s2) + 1
+    True
+    >>> d3 == int((l3 + 2 * p3 - k3) / s3) + 1
+    True
+    >>> y = F.deconvolution_nd(x, W, b, stride=(s1, s2, s3), pad=(p1, p2, p3),
+    ...                        outsize=(l1, l2, l3))
+    >>> y.shape
+    (10, 1, 9, 38, 87)
+    >>> y.shape == (n, c_o, l1, l2, l3)
+    True
     """
     func = 'deconvolution_nd'
     ndim = spatial_ndim(x, func)

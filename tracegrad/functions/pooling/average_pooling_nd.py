@@ -21,6 +21,7 @@ def average_pool(node_class, func: str, ndim: int, x, ksize, stride, pad,
     if pad_value is not None and (isinstance(pad_value, bool) or pad_value != 0):
         raise ValueError(f'{func}: pad_value must be 0 or None, got {pad_value!r}')
     window = Window.from_args(func, ndim, ksize, stride, pad, False)
+    window.check_out_size(func, x.shape[2:])
     divisor = None if pad_value is None else window.cells
     return node_class(window, divisor).apply((x,))[0]
 

@@ -33,7 +33,9 @@ class MaxPoolingND(FunctionNode):
 def max_pool(node_class, func: str, ndim: int, x, ksize, stride, pad, cover_all,
              return_indices):
     """Validate the arguments of a public max pooling and apply it."""
-    node = node_class(Window.from_args(func, ndim, ksize, stride, pad, cover_all))
+    window = Window.from_args(func, ndim, ksize, stride, pad, cover_all)
+    window.check_out_size(func, x.shape[2:])
+    node = node_class(window)
     y = node.apply((x,))[0]
     if return_indices:
         return y, node.indexes

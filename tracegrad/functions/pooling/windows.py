@@ -49,6 +49,12 @@ class Window(NamedTuple):
         """Pooled size of an image of spatial size ``size``."""
         return conv_outsizes(size, self.ksize, self.stride, self.pad, self.cover_all)
 
+    def check_out_size(self, func: str, size: tuple) -> None:
+        """Raise RuntimeError naming ``func`` if pooling an image of spatial size
+        ``size`` leaves no window along some axis (as Chainer refuses it)."""
+        from tracegrad.functions.connection.convolution_nd import check_positive_outsize
+        check_positive_outsize(func, self.out_size(tuple(size)))
+
     def in_size(self, out: tuple) -> tuple:
         """Default unpooled size of an image of spatial size ``out``."""
         return tuple(get_deconv_outsize(o, k, s, p, self.cover_all)
