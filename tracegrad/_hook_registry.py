@@ -24,6 +24,9 @@ class HookRegistry:
         self._n_global = 0  # hooks registered with ``with`` in all threads
         self._owners = weakref.WeakSet()  # objects with hooks of their own
         self._active = False  # what on_change was last told
+        # Counts every registration and removal, in any thread or object: a cheap sign,
+        # for compiled steps' guards, that the hooks in force may have changed.
+        self.version = 0
 
     def thread_hooks(self) -> collections.OrderedDict:
         """The hooks registered in this thread with ``with hook:``, by name."""
@@ -64,11 +67,13 @@ class HookRegistry:
         if name in hooks:
             raise KeyError(f'{who}.add_hook: hook {name} already exists')
         hooks[name] = hook
+        self._changed()
         self.track(owner)
         try:
             hook.added(owner)
         except BaseException:  # e.g. SpectralNormalization on a link without the weight
             del hooks[name]
+            self._changed()
             if not hooks:
                 self._untrack(owner)
             raise
@@ -78,12 +83,14 @@ class HookRegistry:
         if not hooks or name not in hooks:
             raise KeyError(f'{who}.delete_hook: hook {name} does not exist')
         hook = hooks.pop(name)
+        self._changed()
         if not hooks:
             self._untrack(owner)
         hook.deleted(owner)
 
     def track(self, owner) -> None:
         """Note that ``owner`` has hooks of its own (until it dies or loses them)."""
+        self._changed()
         if owner not in self._owners:
             with self._lock:
                 self._owners.add(owner)
@@ -112,7 +119,12 @@ class HookRegistry:
     def _count(self, delta: int) -> None:
         with self._lock:
             self._n_global += delta
+            self.version += 1
         self.refresh()
+
+    def _changed(self) -> None:
+        with self._lock:
+            self.version += 1
 
     def _untrack(self, owner) -> None:
         with self._lock:
