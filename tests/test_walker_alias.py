@@ -106,18 +106,3 @@ def test_gpu_sampling_frequencies():
 
 def test_is_exported_as_chainer_names_it():
     assert tracegrad.utils.WalkerAlias is WalkerAlias
-
-
-def test_is_a_device_resident():
-    """As in Chainer, the sampler is a DeviceResident, moved by the shared visitor."""
-    sampler = WalkerAlias([0.5, 0.25, 0.25])
-    assert isinstance(sampler, tracegrad.DeviceResident)
-    visited = []
-
-    class Recorder(tracegrad.device_resident.DeviceResidentsVisitor):
-        def visit_array(self, arr):
-            visited.append(arr.dtype)
-            return arr
-
-    sampler.device_resident_accept(Recorder())
-    assert visited == [np.float32, np.int32]

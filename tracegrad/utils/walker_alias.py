@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy
 
-from tracegrad.device_resident import DeviceResident
+from tracegrad import backend
 
 __all__ = ['WalkerAlias']
 
@@ -45,7 +45,7 @@ def _alias_table(probs) -> tuple:
     return threshold.astype(numpy.float32), values
 
 
-class WalkerAlias(DeviceResident):
+class WalkerAlias:
     """Sampler of integers ``0 .. len(probs) - 1`` with the given relative probabilities.
 
     Walker's alias method draws each sample in constant time, however many entries
@@ -70,19 +70,44 @@ class WalkerAlias(DeviceResident):
     """
 
     def __init__(self, probs):
-        super().__init__()
         self.threshold, self.values = _alias_table(probs)
+        self._device = backend.CpuDevice()
+
+    @property
+    def device(self) -> backend.Device:
+        """The device the table lives on (where :meth:`sample` returns arrays)."""
+        return self._device
+
+    @property
+    def xp(self):
+        """The array module of :attr:`device`."""
+        return self._device.xp
 
     @property
     def use_gpu(self) -> bool:
         """Whether the table lives on a GPU (CuPy)."""
         return self.xp is not numpy
 
-    def device_resident_accept(self, visitor) -> None:
-        """Let ``visitor`` move the table (``to_device``, ``to_cpu``, ``to_gpu``)."""
-        super().device_resident_accept(visitor)
-        self.threshold = visitor.visit_array(self.threshold)
-        self.values = visitor.visit_array(self.values)
+    def to_device(self, device) -> WalkerAlias:
+        """Move the table to ``device`` (``'@numpy'``, ``'@cupy:N'``, a Device...)."""
+        device = backend.get_device(device)
+        self.threshold = device.send(self.threshold)
+        self.values = device.send(self.values)
+        self._device = device
+        return self
+
+    def to_cpu(self) -> WalkerAlias:
+        """Move the table to host memory: samples are NumPy arrays."""
+        return self.to_device(backend.CpuDevice())
+
+    def to_gpu(self, device=None) -> WalkerAlias:
+        """Move the table to a GPU (the current one if ``device`` is None)."""
+        from tracegrad.backends import cuda
+
+        cuda.check_cuda_available()
+        if device is None:
+            device = cuda.cupy.cuda.Device().id
+        return self.to_device(device)
 
     def sample(self, shape) -> numpy.ndarray:
         """Draw samples of the given shape.
