@@ -184,6 +184,19 @@ def test_add_hook_and_delete_hook_errors():
     assert _no_hooks_installed()
 
 
+def test_a_hook_whose_added_fails_is_not_registered():
+    """As for link hooks: an ``added`` that raises leaves the function without the hook."""
+    class Refuses(Recorder):
+        def added(self, function):
+            raise ValueError('not for this function')
+
+    node = type(F.relu(tracegrad.Variable(np.ones(2, np.float32))).creator)()
+    with pytest.raises(ValueError, match='not for this function'):
+        node.add_hook(Refuses())
+    assert dict(node.local_function_hooks) == {}
+    assert _no_hooks_installed()
+
+
 def test_a_function_that_dies_with_hooks_does_not_keep_the_wrappers():
     x = tracegrad.Variable(np.ones(2, np.float32))
     node = type(F.relu(x).creator)()

@@ -393,3 +393,26 @@ def test_hook_added_after_compiling_the_link_itself():
         # The hook changes what the link computes: the next call traces it.
         np.testing.assert_allclose(compiled(x).array, eager(x).array, rtol=1e-5, atol=1e-6)
     assert compiled.stats['traces'] == 2
+
+
+def test_a_second_hook_on_a_hooked_link_makes_the_compiled_link_trace_again():
+    np.random.seed(0)
+    link = L.Linear(4, 3).add_hook(link_hooks.TimerHook())
+    compiled = tracegrad.compile(link, backend='reference', fallback='eager')
+    x = np.random.randn(2, 4).astype(np.float32)
+    link.delete_hook('TimerHook')
+    compiled(x)
+    assert compiled.stats['traces'] == 1
+    link.add_hook(SpectralNormalization())  # the link already had a (now empty) hook dict
+    with tracegrad.using_config('train', False):
+        y = compiled(x)
+        w = link.W.array
+        u = link.W_u
+        v = u @ w / (np.linalg.norm(u @ w) + 1e-6)  # one power iteration, u not kept
+        u = w @ v / (np.linalg.norm(w @ v) + 1e-6)
+        expected = x @ (w / (u @ w @ v)).T + link.b.array
+    assert compiled.stats['traces'] == 2
+    np.testing.assert_allclose(y.array, expected, rtol=1e-5, atol=1e-6)
+    link.delete_hook('SpectralNormalization')
+    compiled(x)
+    assert compiled.stats['traces'] == 2  # the first specialisation applies again

@@ -16,28 +16,27 @@ from __future__ import annotations
 
 import collections
 import functools
-import threading
-import weakref
 from typing import Self
 
 from tracegrad import _native
+from tracegrad._hook_registry import HookRegistry
 from tracegrad.configuration import config
 from tracegrad.function_node import _as_inputs
 
-_thread_local = threading.local()
-_lock = threading.RLock()  # a finalizer may recount while this thread holds it
-_n_global = 0  # hooks registered with ``with`` in all threads
-_owners = weakref.WeakSet()  # functions (FunctionNode or Function) with local hooks
-_wrapped = False  # whether the hook-calling wrappers are installed
+
+def _install_wrappers(wanted: bool) -> None:
+    """Put the hook-calling wrappers in front of the hot path while any hook exists."""
+    _native.set_hook_wrappers(
+        {'apply': _apply_with_hooks, 'loop': _loop_with_hooks} if wanted else {})
+
+
+# owners: functions (FunctionNode or old-style Function) with hooks of their own
+_registry = HookRegistry(_install_wrappers)
 
 
 def get_function_hooks() -> collections.OrderedDict:
     """The function hooks registered in this thread with ``with hook:``, by name."""
-    try:
-        return _thread_local.function_hooks
-    except AttributeError:
-        hooks = _thread_local.function_hooks = collections.OrderedDict()
-        return hooks
+    return _registry.thread_hooks()
 
 
 class FunctionHook:
@@ -71,19 +70,11 @@ class FunctionHook:
     name = 'FunctionHook'
 
     def __enter__(self) -> Self:
-        hooks = get_function_hooks()
-        if self.name in hooks:
-            raise KeyError(f'hook {self.name} already exists')
-        hooks[self.name] = self
-        _count_global(1)
-        self.added(None)
+        _registry.enter(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        hooks = get_function_hooks()
-        hook = hooks.pop(self.name)
-        _count_global(-1)
-        hook.deleted(None)
+        _registry.exit(self.name)
 
     def added(self, function) -> None:
         """Called when the hook is registered (``function`` is None for ``with``)."""
@@ -113,25 +104,6 @@ class FunctionHook:
 
 # -- registration --------------------------------------------------------------------
 
-def _count_global(delta: int) -> None:
-    global _n_global
-    with _lock:
-        _n_global += delta
-    _refresh()
-
-
-def _refresh(*_) -> None:
-    """Install the hook-calling wrappers while any hook is registered, else remove them."""
-    global _wrapped
-    with _lock:
-        wanted = _n_global > 0 or next(iter(_owners), None) is not None
-        if wanted == _wrapped:
-            return
-        _wrapped = wanted
-    _native.set_hook_wrappers(
-        {'apply': _apply_with_hooks, 'loop': _loop_with_hooks} if wanted else {})
-
-
 def local_hooks(owner) -> collections.OrderedDict:
     """``owner.local_function_hooks``: the hooks of one function, made on first use."""
     hooks = owner._local_function_hooks
@@ -145,43 +117,17 @@ def add_local_hook(owner, hook: FunctionHook, name: str | None) -> None:
     if not isinstance(hook, FunctionHook):
         raise TypeError(f'{owner.label}.add_hook: hook must be a FunctionHook, '
                         f'got {type(hook).__name__}')
-    if name is None:
-        name = hook.name
-    hooks = local_hooks(owner)
-    if name in hooks:
-        raise KeyError(f'{owner.label}.add_hook: hook {name} already exists')
-    hooks[name] = hook
-    if owner not in _owners:
-        with _lock:
-            _owners.add(owner)
-        weakref.finalize(owner, _refresh).atexit = False  # dies with hooks: recount
-    _refresh()
-    hook.added(owner)
+    _registry.add_local(owner, local_hooks(owner), hook, name, owner.label)
 
 
 def delete_local_hook(owner, name: str) -> None:
     """``owner.delete_hook(name)`` of a FunctionNode or an old-style Function."""
-    hooks = owner._local_function_hooks
-    if not hooks or name not in hooks:
-        raise KeyError(f'{owner.label}.delete_hook: hook {name} does not exist')
-    hook = hooks.pop(name)
-    if not hooks:
-        with _lock:
-            _owners.discard(owner)
-        _refresh()
-    hook.deleted(owner)
+    _registry.delete_local(owner, owner._local_function_hooks, name, owner.label)
 
 
 def _hooks_of(func) -> list:
-    """The hooks that apply to ``func`` now: this thread's, then its own (which replace
-    a global hook of the same name)."""
-    hooks = getattr(_thread_local, 'function_hooks', None)
-    own = func._local_function_hooks
-    if own:
-        merged = collections.OrderedDict(hooks or ())
-        merged.update(own)
-        return list(merged.values())
-    return list(hooks.values()) if hooks else []
+    """The hooks that apply to ``func`` now: this thread's, then its own."""
+    return _registry.hooks_of(func._local_function_hooks)
 
 
 # -- the wrappers (installed only while hooks exist) ----------------------------------
@@ -208,7 +154,7 @@ def _loop_with_hooks(heap, seen, leaves, grads, wanted, found, retain_grad,
                      enable_double_backprop) -> None:
     """The backprop loop, with the backward of each hooked function wrapped."""
     patched = []
-    if _owners or getattr(_thread_local, 'function_hooks', None):
+    if _registry.any_owners() or _registry.any_thread_hooks():
         for func in _functions_from([entry[2] for entry in heap]):
             hooks = _hooks_of(func)
             if hooks:

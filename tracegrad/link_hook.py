@@ -13,25 +13,31 @@ traced. Registering or removing a hook makes the next call trace again.
 from __future__ import annotations
 
 import collections
-import threading
-import weakref
 from typing import Any, Self
 
-_thread_local = threading.local()
-_lock = threading.RLock()  # a finalizer may recount while this thread holds it
-_n_global = 0  # hooks registered with ``with`` in all threads
-_owners = weakref.WeakSet()  # links with local hooks
-_wrapped = False
+from tracegrad._hook_registry import HookRegistry
+
 _plain_call = None  # Link.__call__ without hooks (set when first replaced)
+
+
+def _install_call(wanted: bool) -> None:
+    """Use the hook-calling ``Link.__call__`` while any link hook is registered."""
+    global _plain_call
+    from tracegrad.link import Link
+
+    if wanted:
+        _plain_call = vars(Link)['__call__']
+        Link.__call__ = _call_with_hooks
+    else:
+        Link.__call__ = _plain_call
+
+
+_registry = HookRegistry(_install_call)  # owners: links with hooks of their own
 
 
 def get_link_hooks() -> collections.OrderedDict:
     """The link hooks registered in this thread with ``with hook:``, by name."""
-    try:
-        return _thread_local.link_hooks
-    except AttributeError:
-        hooks = _thread_local.link_hooks = collections.OrderedDict()
-        return hooks
+    return _registry.thread_hooks()
 
 
 class _ForwardPreprocessCallbackArgs:
@@ -83,18 +89,11 @@ class LinkHook:
     name = 'LinkHook'
 
     def __enter__(self) -> Self:
-        hooks = get_link_hooks()
-        if self.name in hooks:
-            raise KeyError(f'hook {self.name} already exists')
-        hooks[self.name] = self
-        _count_global(1)
-        self.added(None)
+        _registry.enter(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        hook = get_link_hooks().pop(self.name)
-        _count_global(-1)
-        hook.deleted(None)
+        _registry.exit(self.name)
 
     def added(self, link) -> None:
         """Called when the hook is registered (``link`` is None for ``with``)."""
@@ -110,31 +109,8 @@ class LinkHook:
         """Called after ``forward`` with the preprocess fields and ``args.out``."""
 
 
-def _count_global(delta: int) -> None:
-    global _n_global
-    with _lock:
-        _n_global += delta
-    _refresh()
-
-
-def _refresh(*_) -> None:
-    """Use the hook-calling ``Link.__call__`` while any link hook is registered."""
-    global _wrapped, _plain_call
-    from tracegrad.link import Link
-
-    with _lock:
-        wanted = _n_global > 0 or next(iter(_owners), None) is not None
-        if wanted == _wrapped:
-            return
-        _wrapped = wanted
-        if wanted:
-            _plain_call = vars(Link)['__call__']
-            Link.__call__ = _call_with_hooks
-        else:
-            Link.__call__ = _plain_call
-
-
 def local_hooks(link) -> collections.OrderedDict:
+    """``link.local_link_hooks``: the hooks of one link, made on first use."""
     hooks = link.__dict__.get('_local_link_hooks')
     if hooks is None:
         hooks = link.__dict__['_local_link_hooks'] = collections.OrderedDict()
@@ -142,58 +118,27 @@ def local_hooks(link) -> collections.OrderedDict:
 
 
 def add_local_hook(link, hook: LinkHook, name: str | None) -> None:
+    """``link.add_hook(hook, name)``."""
     if not isinstance(hook, LinkHook):
         raise TypeError(f'{type(link).__name__}.add_hook: hook must be a LinkHook, '
                         f'got {type(hook).__name__}')
-    if name is None:
-        name = hook.name
-    hooks = local_hooks(link)
-    if name in hooks:
-        raise KeyError(f'{type(link).__name__}.add_hook: hook {name} already exists')
-    hooks[name] = hook
-    track(link)
-    try:
-        hook.added(link)
-    except BaseException:  # e.g. SpectralNormalization on a link without the weight
-        del hooks[name]
-        _forget_if_empty(link, hooks)
-        raise
+    _registry.add_local(link, local_hooks(link), hook, name, type(link).__name__)
 
 
 def track(link) -> None:
     """Note that ``link`` has local hooks (so that ``Link.__call__`` looks for them)."""
-    if link not in _owners:
-        with _lock:
-            _owners.add(link)
-        weakref.finalize(link, _refresh).atexit = False
-    _refresh()
+    _registry.track(link)
 
 
 def delete_local_hook(link, name: str) -> None:
-    hooks = link.__dict__.get('_local_link_hooks')
-    if not hooks or name not in hooks:
-        raise KeyError(f'{type(link).__name__}.delete_hook: hook {name} does not exist')
-    hook = hooks.pop(name)
-    _forget_if_empty(link, hooks)
-    hook.deleted(link)
-
-
-def _forget_if_empty(link, hooks) -> None:
-    if not hooks:
-        with _lock:
-            _owners.discard(link)
-        _refresh()
+    """``link.delete_hook(name)``."""
+    _registry.delete_local(link, link.__dict__.get('_local_link_hooks'), name,
+                           type(link).__name__)
 
 
 def hooks_of(link) -> list:
     """The hooks that apply to ``link`` now: this thread's, then its own."""
-    hooks = getattr(_thread_local, 'link_hooks', None)
-    own = link.__dict__.get('_local_link_hooks')
-    if own:
-        merged = collections.OrderedDict(hooks or ())
-        merged.update(own)
-        return list(merged.values())
-    return list(hooks.values()) if hooks else []
+    return _registry.hooks_of(link.__dict__.get('_local_link_hooks'))
 
 
 def _call_with_hooks(self, *args, **kwargs):

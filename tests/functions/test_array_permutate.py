@@ -59,3 +59,25 @@ def test_errors():
         F.permutate(x, np.array([0, 1, 2], np.int32), axis=2)
     with pytest.raises(TypeError, match='permutate: axis'):
         F.permutate(x, np.array([0, 1, 2], np.int32), axis=None)
+
+
+@pytest.mark.gpu
+def test_device_indices_are_checked_only_in_debug_mode():
+    """Checking CuPy indices waits for the device: done in debug mode only, as in Chainer
+    (counted by the CPU stand-in for CuPy)."""
+    cupy = pytest.importorskip('cupy')
+    if getattr(cupy, '__version__', None) != 'host':
+        pytest.skip('counts copies through the CPU stand-in for CuPy (TRACEGRAD_HOST_CUPY=1)')
+    import host_cupy
+
+    import tracegrad
+
+    x = cupy.asarray(np.arange(6, dtype=np.float32).reshape(3, 2))
+    indices = cupy.asarray(np.array([2, 0, 1], np.int32))
+    host_cupy.TRANSFERS.clear()
+    y = F.permutate(x, indices)
+    assert host_cupy.TRANSFERS['to_host'] == 0
+    np.testing.assert_array_equal(cupy.asnumpy(y.array), [[4, 5], [0, 1], [2, 3]])
+    with tracegrad.using_config('debug', True), \
+            pytest.raises(ValueError, match='permutate: indices must be a permutation'):
+        F.permutate(x, cupy.asarray(np.array([0, 0, 1], np.int32)))

@@ -68,3 +68,28 @@ def test_errors():
         F.scatter_add(a, 0, np.ones(2, np.float64))
     with pytest.raises(ValueError, match='scatter_add: only one Ellipsis'):
         F.scatter_add(a, (Ellipsis, Ellipsis), np.ones((3, 2), np.float32))
+
+
+@pytest.mark.gpu
+def test_device_index_arrays_stay_on_the_device():
+    """The shape check needs only the index arrays' shapes (a boolean mask's values
+    excepted): no copy to the host, counted by the CPU stand-in for CuPy."""
+    cupy = pytest.importorskip('cupy')
+    if getattr(cupy, '__version__', None) != 'host':
+        pytest.skip('counts copies through the CPU stand-in for CuPy (TRACEGRAD_HOST_CUPY=1)')
+    import host_cupy
+
+    a = cupy.asarray(np.zeros((4, 3), np.float32))
+    rows = cupy.asarray(np.array([0, 2, 0]))
+    b = cupy.asarray(np.arange(9, dtype=np.float32).reshape(3, 3))
+    host_cupy.TRANSFERS.clear()
+    y = F.scatter_add(a, (rows,), b)
+    assert host_cupy.TRANSFERS['to_host'] == 0
+    expected = np.zeros((4, 3), np.float32)
+    np.add.at(expected, [0, 2, 0], np.arange(9, dtype=np.float32).reshape(3, 3))
+    np.testing.assert_array_equal(cupy.asnumpy(y.array), expected)
+    with pytest.raises(InvalidType, match='ScatterAdd'):  # still checked: 2 rows, b has 3
+        F.scatter_add(a, (rows[:2],), b)
+    mask = cupy.asarray(np.array([True, False, True, False]))
+    y = F.scatter_add(a, mask, b[:2])  # a mask's values set the shape: read on the host
+    np.testing.assert_array_equal(cupy.asnumpy(y.array)[[0, 2]], np.arange(6).reshape(2, 3))

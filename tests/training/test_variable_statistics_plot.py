@@ -29,6 +29,27 @@ def test_statistics_of_data_and_grad_against_numpy():
                                    rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.gpu
+def test_statistics_are_computed_on_the_device():
+    """Each call reads back only the statistics (one copy per key), not the parameters:
+    counted by the CPU stand-in for CuPy."""
+    cupy = pytest.importorskip('cupy')
+    if getattr(cupy, '__version__', None) != 'host':
+        pytest.skip('counts copies through the CPU stand-in for CuPy (TRACEGRAD_HOST_CUPY=1)')
+    import host_cupy
+
+    model = tracegrad.Sequential(L.Linear(3, 4), L.Linear(4, 2))
+    for param in model.params():
+        param.grad = np.random.randn(*param.shape).astype(np.float32)
+    expected = extensions.VariableStatisticsPlot(model).statistics()
+    model.to_device('@cupy:0')
+    plot = extensions.VariableStatisticsPlot(model)
+    host_cupy.TRANSFERS.clear()
+    stats = plot.statistics()
+    assert host_cupy.TRANSFERS['to_host'] == 2  # data and grad, for four parameters
+    np.testing.assert_allclose(stats, expected, rtol=1e-5, atol=1e-7)
+
+
 def test_options_choose_the_columns():
     v = tracegrad.Variable(np.arange(10, dtype=np.float32))
     plot = extensions.VariableStatisticsPlot([v], report_grad=False, plot_std=False,

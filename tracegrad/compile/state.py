@@ -310,8 +310,11 @@ class FastGuard:
 
     def __init__(self, fn: Callable, links: list, optimizers: list):
         from tracegrad.configuration import config
+        from tracegrad.link_hook import _registry as link_hooks
 
-        checks: list = [lambda: config.train, lambda: config.enable_backprop, _link_hooks_key]
+        # Any link hook registered or removed anywhere since: the full guard looks again.
+        checks: list = [lambda: config.train, lambda: config.enable_backprop,
+                        lambda: link_hooks.version]
         target = fn.__func__ if isinstance(fn, types.MethodType) else fn
         if isinstance(fn, types.MethodType):
             checks.append(lambda: id(fn.__self__))
@@ -326,7 +329,6 @@ class FastGuard:
                 d = vars(link)
                 checks.append(lambda d=d: len(d['_params']) + 1000 * len(d['_persistent']))
                 checks.append(lambda d=d: tuple(map(type, d.values())))
-                checks.append(lambda link=link: _link_hooks_key(link))
                 children = d.get('_children')
                 if children is not None:
                     checks.append(lambda c=children: len(c))

@@ -118,7 +118,33 @@ class StatelessLSTM(_LSTMBase):
         return F.lstm(c, lstm_in)
 
 
-class LSTM(_LSTMBase):
+class CellAndOutputState:
+    """The state of a stateful LSTM link: the cell ``c`` and the last output ``h``,
+    moved with the link and set or reset by the user."""
+
+    c: Variable | None
+    h: Variable | None
+
+    def _move_state(self, device) -> None:
+        for state in (self.c, self.h):
+            if state is not None:
+                state.to_device(device)
+
+    def set_state(self, c: Variable, h: Variable) -> None:
+        """Set the cell ``c`` and the previous output ``h``."""
+        if not isinstance(c, Variable) or not isinstance(h, Variable):
+            raise TypeError(f'{type(self).__name__}.set_state: c and h must be Variables')
+        c.to_device(self.device)
+        h.to_device(self.device)
+        self.c = c
+        self.h = h
+
+    def reset_state(self) -> None:
+        """Forget the state (the next call starts from zeros)."""
+        self.c = self.h = None
+
+
+class LSTM(CellAndOutputState, _LSTMBase):
     """A stateful LSTM: keeps the cell ``c`` and output ``h`` between calls.
 
     A batch smaller than the state updates only the first rows of the state (for
@@ -146,24 +172,6 @@ class LSTM(_LSTMBase):
         super().__init__(in_size, out_size, lateral_init, upward_init, bias_init,
                          forget_bias_init)
         self.reset_state()
-
-    def _move_state(self, device) -> None:
-        for state in (self.c, self.h):
-            if state is not None:
-                state.to_device(device)
-
-    def set_state(self, c: Variable, h: Variable) -> None:
-        """Set the cell and output state."""
-        if not isinstance(c, Variable) or not isinstance(h, Variable):
-            raise TypeError('LSTM.set_state: c and h must be Variables')
-        c.to_device(self.device)
-        h.to_device(self.device)
-        self.c = c
-        self.h = h
-
-    def reset_state(self) -> None:
-        """Forget the state (the next call starts from zeros)."""
-        self.c = self.h = None
 
     def forward(self, x):
         """Advance one step with input ``x`` and return the new output ``h``."""

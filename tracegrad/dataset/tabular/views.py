@@ -9,6 +9,7 @@ import numbers
 
 import numpy
 
+from tracegrad.dataset.tabular.delegate_dataset import DelegateDataset
 from tracegrad.dataset.tabular.tabular_dataset import TabularDataset
 
 
@@ -75,40 +76,23 @@ def _to_slice(rows: range) -> slice:
     return slice(rows.start, stop, rows.step)
 
 
-class _View(TabularDataset):
+class _View(DelegateDataset):
     """A view over one table: length, keys, mode and converter are the table's unless
     the view says otherwise."""
 
-    def __init__(self, dataset: TabularDataset):
-        self._dataset = dataset
-
-    def __len__(self) -> int:
-        return len(self._dataset)
-
-    @property
-    def keys(self) -> tuple:
-        return self._dataset.keys
-
-    @property
-    def mode(self):
-        return self._dataset.mode
-
-    def get_examples(self, indices, key_indices):
-        return self._dataset.get_examples(indices, key_indices)
-
     def convert(self, data):
-        return self._dataset.convert(data)
+        return self.dataset.convert(data)
 
 
 class SliceHelper:
     """``dataset.slice[rows]`` and ``dataset.slice[rows, keys]``."""
 
     def __init__(self, dataset: TabularDataset):
-        self._dataset = dataset
+        self.dataset = dataset
 
     def __getitem__(self, args) -> TabularDataset:
         rows, keys = args if isinstance(args, tuple) else (args, None)
-        return Slice(self._dataset, rows, keys)
+        return Slice(self.dataset, rows, keys)
 
 
 class Slice(_View):
@@ -126,14 +110,14 @@ class Slice(_View):
     @property
     def keys(self) -> tuple:
         if self._columns is None:
-            return self._dataset.keys
-        return tuple(self._dataset.keys[c] for c in self._columns)
+            return self.dataset.keys
+        return tuple(self.dataset.keys[c] for c in self._columns)
 
     @property
     def mode(self):
         if self._columns is None:
-            return self._dataset.mode
-        return None if self._single else (self._dataset.mode or tuple)
+            return self.dataset.mode
+        return None if self._single else (self.dataset.mode or tuple)
 
     def get_examples(self, indices, key_indices):
         if indices is None:
@@ -145,7 +129,7 @@ class Slice(_View):
         columns = self._columns
         if key_indices is not None:
             columns = key_indices if columns is None else tuple(columns[k] for k in key_indices)
-        return self._dataset.get_examples(
+        return self.dataset.get_examples(
             _to_slice(rows) if isinstance(rows, range) else rows, columns)
 
 
@@ -181,7 +165,7 @@ class Concat(_View):
             if other.keys != datasets[0].keys:
                 raise ValueError(f'TabularDataset.concat: the tables have different keys: '
                                  f'{datasets[0].keys} and {other.keys}')
-        self._datasets = datasets
+        self.datasets = datasets
         self._ends = list(numpy.cumsum([len(d) for d in datasets]))
 
     def __len__(self) -> int:
@@ -196,7 +180,7 @@ class Concat(_View):
             table = bisect.bisect_right(self._ends, row)
             located.append((table, row - (self._ends[table - 1] if table else 0)))
         read = {}
-        for table, dataset in enumerate(self._datasets):
+        for table, dataset in enumerate(self.datasets):
             local = [r for t, r in located if t == table]
             if local:
                 read[table] = iter(zip(*dataset.get_examples(local, key_indices)))
@@ -223,7 +207,7 @@ class Join(_View):
                 raise ValueError(f'TabularDataset.join: keys {sorted(twice)} are in more '
                                  f'than one table')
             keys += other.keys
-        self._datasets = datasets
+        self.datasets = datasets
         self._keys = tuple(keys)
 
     @property
@@ -232,14 +216,14 @@ class Join(_View):
 
     @property
     def mode(self):
-        return next((d.mode for d in self._datasets if d.mode), tuple)
+        return next((d.mode for d in self.datasets if d.mode), tuple)
 
     def get_examples(self, indices, key_indices):
         if key_indices is None:
             key_indices = range(len(self._keys))
         found = {}
         offset = 0
-        for dataset in self._datasets:
+        for dataset in self.datasets:
             wanted = sorted({k - offset for k in key_indices
                              if offset <= k < offset + len(dataset.keys)})
             if wanted:
@@ -271,8 +255,8 @@ class Transform(_View):
         return None if self._mode == 'unknown' else self._mode
 
     def _call(self, values):
-        if self._dataset.mode is dict:
-            return self._function(**dict(zip(self._dataset.keys, values)))
+        if self.dataset.mode is dict:
+            return self._function(**dict(zip(self.dataset.keys, values)))
         return self._function(*values)
 
     def _columns_of(self, result):
@@ -296,7 +280,7 @@ class Transform(_View):
     def get_examples(self, indices, key_indices):
         if key_indices is None:
             key_indices = range(len(self._keys))
-        inputs = self._dataset.get_examples(indices, None)
+        inputs = self.dataset.get_examples(indices, None)
         if self._batch:
             outputs = self._columns_of(self._call(inputs))
             n_rows = len(row_list(indices, len(self)))

@@ -10,19 +10,6 @@ from tracegrad.variable import Variable
 __all__ = ['diagonal']
 
 
-def _axis(name: str, axis, ndim: int) -> int:
-    if isinstance(axis, bool):
-        raise TypeError(f'diagonal: {name} must be an int, got {axis!r}')
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f'diagonal: {name} must be an int, got {type(axis).__name__}') from None
-    if not -ndim <= axis < ndim:
-        raise ValueError(f'diagonal: {name}={axis} is out of range for an input of '
-                         f'{ndim} dimensions')
-    return axis % ndim
-
-
 def diagonal(x, offset=0, axis1=0, axis2=1) -> Variable:
     """Take the diagonal of ``x`` in the plane of ``axis1`` and ``axis2``.
 
@@ -50,12 +37,13 @@ def diagonal(x, offset=0, axis1=0, axis2=1) -> Variable:
     """
     from tracegrad.functions.array.get_item import get_item
     from tracegrad.functions.array.reshape import reshape
-    from tracegrad.functions.array.transpose import transpose
+    from tracegrad.functions.array.transpose import _normalize_axis, transpose
 
     ndim = len(x.shape)
     if ndim < 2:
         raise ValueError(f'diagonal: the input must have at least 2 dimensions, got {ndim}')
-    a1, a2 = _axis('axis1', axis1, ndim), _axis('axis2', axis2, ndim)
+    a1 = _normalize_axis('diagonal', 'axis1', axis1, ndim)
+    a2 = _normalize_axis('diagonal', 'axis2', axis2, ndim)
     if a1 == a2:
         raise ValueError(f'diagonal: axis1 and axis2 must differ, got {axis1} and {axis2}')
     try:

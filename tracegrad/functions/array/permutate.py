@@ -7,6 +7,7 @@ import numpy
 
 from tracegrad.backend import get_array_module
 from tracegrad.backends import cuda
+from tracegrad.configuration import config
 from tracegrad.function_node import FunctionNode
 from tracegrad.functions.array.get_item import _on_device
 from tracegrad.utils import type_check
@@ -47,7 +48,8 @@ def permutate(x, indices, axis=0, inv=False) -> Variable:
     Args:
         x (Variable or array): input.
         indices (Variable or array): a 1-d int array holding a permutation of
-            ``0 .. x.shape[axis] - 1``.
+            ``0 .. x.shape[axis] - 1`` (checked for NumPy indices, and for CuPy
+            ones in debug mode, ``tracegrad.set_debug(True)``).
         axis (int): the axis to reorder.
         inv (bool): use the inverse permutation, i.e. ``y[indices[i]] = x[i]``.
 
@@ -90,10 +92,13 @@ def permutate(x, indices, axis=0, inv=False) -> Variable:
     n = len(indices)
     xp = get_array_module(indices)
     if isinstance(indices, (numpy.ndarray, cuda.ndarray)):
-        host = cuda.to_cpu(indices)
-        if not numpy.array_equal(numpy.sort(host), numpy.arange(n)):
-            raise ValueError(f'permutate: indices must be a permutation of 0..{n - 1}, '
-                             f'got {host.tolist()}')
+        # Checking device indices means waiting for the device: only in debug mode, as
+        # in Chainer (host indices are checked always, which costs no wait).
+        if isinstance(indices, numpy.ndarray) or config.debug:
+            host = cuda.to_cpu(indices)
+            if not numpy.array_equal(numpy.sort(host), numpy.arange(n)):
+                raise ValueError(f'permutate: indices must be a permutation of 0..{n - 1}, '
+                                 f'got {host.tolist()}')
         inverse = xp.argsort(indices).astype(indices.dtype)
     else:  # traced (e.g. a link's index array): no values to check, and no argsort
         hits = indices[None, :] == xp.arange(n, dtype=indices.dtype)[:, None]

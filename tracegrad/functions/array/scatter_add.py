@@ -12,6 +12,20 @@ from tracegrad.variable import Variable
 __all__ = ['scatter_add']
 
 
+def _shape_stand_in(index):
+    """An index that selects a region of the same shape as ``index`` does, on the host.
+
+    The values of an integer index array do not change the shape it selects, so a
+    device (or traced) one is replaced by host zeros without copying it from the
+    device; only a boolean mask's values count (and CuPy waits for them too).
+    """
+    if not hasattr(index, 'shape') or isinstance(index, numpy.ndarray):
+        return index
+    if index.dtype.kind == 'b':
+        return cuda.to_cpu(index)
+    return numpy.zeros(index.shape, numpy.intp)
+
+
 class ScatterAdd(FunctionNode):
     """``a + scatter(b)``: the scatter is :class:`GetItemGrad`, whose gradient is ``get_item``."""
 
@@ -25,7 +39,7 @@ class ScatterAdd(FunctionNode):
         type_check.expect(a.dtype == b.dtype, a.ndim >= n_real)
         a_shape = type_check.eval(a.shape)
         region = numpy.broadcast_to(numpy.empty((), numpy.int8), a_shape)[
-            tuple(cuda.to_cpu(s) if hasattr(s, 'shape') else s for s in self.slices)].shape
+            tuple(_shape_stand_in(s) for s in self.slices)].shape
         if type_check.eval(b.shape) != region:
             raise type_check.InvalidType(f'b.shape == a[slices].shape == {region} '
                                          '(b is not broadcast)',

@@ -7,6 +7,7 @@ import warnings
 
 import numpy
 
+from tracegrad import backend
 from tracegrad.backends import cuda
 from tracegrad.training import extension
 from tracegrad.training.extensions.plot_report import _matplotlib_available
@@ -127,19 +128,20 @@ class VariableStatisticsPlot(extension.Extension):
         values, e.g. before the first backward)."""
         stats = numpy.full(self._samples.data.shape[1:], numpy.nan, dtype=numpy.float32)
         for row, key in enumerate(self._keys):
-            arrays = [cuda.to_cpu(getattr(v, key)).ravel() for v in self._vars
-                      if getattr(v, key) is not None]
+            arrays = [getattr(v, key) for v in self._vars if getattr(v, key) is not None]
             if not arrays:
                 continue
-            values = numpy.concatenate(arrays).astype(numpy.float64)
+            # computed where the arrays are; only the few numbers come to the host
+            xp = backend.get_array_module(*arrays)
+            values = xp.concatenate([a.ravel() for a in arrays]).astype(numpy.float64)
             columns = []
             if self._plot_mean:
-                columns.append(values.mean())
+                columns.append(values.mean(keepdims=True))
             if self._plot_std:
-                columns.append(values.std())
+                columns.append(values.std(keepdims=True))
             if self._percentiles:
-                columns.extend(numpy.percentile(values, self._percentiles))
-            stats[row] = columns
+                columns.append(xp.percentile(values, xp.asarray(self._percentiles)))
+            stats[row] = cuda.to_cpu(xp.concatenate(columns))
         return stats
 
     def __call__(self, trainer) -> None:
