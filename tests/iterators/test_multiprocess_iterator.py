@@ -1,6 +1,7 @@
 """MultiprocessIterator's workers: real processes, started lazily, always shut down."""
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import pickle
 import time
@@ -161,3 +162,34 @@ def test_multithread_iterator_threads_stop():
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threading.active_count() == before
+
+
+class SleepyDataset:
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        time.sleep(0.05)
+        return int(i)
+
+
+def test_finalize_lets_batches_in_flight_arrive_before_killing_workers(monkeypatch):
+    """Pool.terminate() kills workers wherever they are, and one killed while sending a
+    result leaves the result pipe locked: terminate() then hangs. So finalize() waits for
+    the batches being read (and then stops the workers)."""
+    it = iterators.MultiprocessIterator(SleepyDataset(), 4, n_processes=2, n_prefetch=2)
+    next(it)
+    in_flight = list(it._in_flight)
+    assert in_flight and not all(r.ready() for r in in_flight)  # batches being read
+    seen = []
+    terminate = multiprocessing.pool.Pool.terminate
+
+    def checked_terminate(pool):
+        seen.append(all(r.ready() for r in in_flight))
+        terminate(pool)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, 'terminate', checked_terminate)
+    workers = worker_pids(it)
+    it.finalize()
+    assert seen == [True]
+    assert_reaped(workers)

@@ -20,6 +20,8 @@ import warnings
 from tracegrad.iterators._epoch_state import EpochIterator
 
 _POLL_SECONDS = 0.1  # how often a wait for a batch wakes up (to honour Ctrl-C, timeouts)
+# How long finalize() lets batches already being read arrive before stopping the workers.
+_FINALIZE_WAIT_SECONDS = 10.0
 
 
 class PrefetchIterator(EpochIterator):
@@ -30,6 +32,7 @@ class PrefetchIterator(EpochIterator):
     dataset_timeout = None
     _pool = None
     _pending = ()  # (AsyncResult, or None for the end, state after that batch)
+    _in_flight = ()  # every AsyncResult requested and not yet known to be ready
     _ahead_state = None
 
     class TimeoutWarning(RuntimeWarning):
@@ -79,6 +82,7 @@ class PrefetchIterator(EpochIterator):
             if self._pool is None:
                 self._pool = self._make_pool()
             result = self._map_async(self._pool, indices)
+            self._in_flight = [r for r in self._in_flight if not r.ready()] + [result]
         self._pending.append((result, state))
         self._ahead_state = state
 
@@ -104,9 +108,17 @@ class PrefetchIterator(EpochIterator):
         """Stop the workers and drop the batches loaded ahead. The iterator keeps its
         position; using it again starts new workers."""
         pool, self._pool = self._pool, None
+        in_flight, self._in_flight = self._in_flight, ()
         if self._pending:
             self._discard_pending()
         if pool is not None:
+            # Pool.terminate() kills the workers wherever they are: a worker killed while
+            # sending a result holds the result pipe's lock forever, and terminate() then
+            # waits for that lock forever (it happened in CI). So the batches being read
+            # are let arrive first (a bounded wait: a stalled data set must not hang here).
+            deadline = time.monotonic() + _FINALIZE_WAIT_SECONDS
+            for result in in_flight:
+                result.wait(max(0.0, deadline - time.monotonic()))
             pool.terminate()
             pool.join()
 
@@ -114,6 +126,7 @@ class PrefetchIterator(EpochIterator):
         state = self.__dict__.copy()
         state.pop('_pool', None)
         state.pop('_pending', None)
+        state.pop('_in_flight', None)
         return state
 
     def __setstate__(self, state):
