@@ -196,3 +196,11 @@ def test_scalar_distribution_parameters(name):
     bad = [np.zeros(3, np.int32)] + values[1:]
     with pytest.raises(TypeError, match=f'{name}: `{names[0]}` must be a floating-point'):
         getattr(D, name)(*bad)
+
+
+def test_parameters_that_do_not_broadcast_name_the_class():
+    with pytest.raises(ValueError, match=r'Normal: parameter shapes \(2,\), \(3,\) do not '
+                                         r'broadcast together'):
+        D.Normal(np.zeros(2, np.float32), np.ones(3, np.float32))
+    with pytest.raises(ValueError, match='Uniform: parameter shapes'):
+        D.Uniform(np.zeros(2, np.float32), np.ones(3, np.float32))

@@ -249,6 +249,11 @@ def test_errors_name_the_function(kind):
     def run(hx=hx, cx=cx, ws=ws, bs=bs, xs=xs, n_layers=2, ratio=0.0):
         call(kind, n_layers, ratio, hx, cx, ws, bs, xs)
 
+    with pytest.raises(TypeError, match=f'{name}: hx must be an array.*got None'):
+        run(hx=None)
+    if cell:
+        with pytest.raises(TypeError, match=f'{name}: cx must be an array.*got None'):
+            run(cx=None)
     with pytest.raises(ValueError, match=f'{name}: hx must be'):
         run(hx=hx[:, :1])
     with pytest.raises(ValueError, match=f'{name}: hx must be'):

@@ -5,8 +5,9 @@ from tracegrad.distribution import Distribution
 from tracegrad.variable import as_variable
 
 
-def as_params(*params) -> tuple:
-    """``params`` as Variables broadcast to their common shape (NumPy's rules).
+def as_params(*params, who: str = 'distribution') -> tuple:
+    """``params`` as Variables broadcast to their common shape (NumPy's rules); ``who``
+    (the class) names the distribution in the error when the shapes do not broadcast.
 
     Only parameters whose shape differs from the common one get a broadcast node,
     so the usual case (all of one shape) adds nothing to the graph.
@@ -17,18 +18,18 @@ def as_params(*params) -> tuple:
     shape = params[0].shape
     for p in params[1:]:
         if p.shape != shape:
-            shape = _broadcast_shape(shape, p.shape, params)
+            shape = _broadcast_shape(shape, p.shape, params, who)
     return tuple(p if p.shape == shape else broadcast_to(p, shape) for p in params)
 
 
-def _broadcast_shape(a: tuple, b: tuple, params) -> tuple:
+def _broadcast_shape(a: tuple, b: tuple, params, who: str) -> tuple:
     n = max(len(a), len(b))
     a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     out = []
     for x, y in zip(a, b):
         if x != y and 1 not in (x, y):
             shapes = ', '.join(str(p.shape) for p in params)
-            raise ValueError(f'parameter shapes {shapes} do not broadcast together')
+            raise ValueError(f'{who}: parameter shapes {shapes} do not broadcast together')
         out.append(max(x, y) if 0 not in (x, y) else 0)
     return tuple(out)
 
@@ -70,7 +71,7 @@ class ScalarDistribution(Distribution):
 
     def _take_params(self, **named) -> None:
         check_params(type(self).__name__, **named)
-        for name, value in zip(named, as_params(*named.values())):
+        for name, value in zip(named, as_params(*named.values(), who=type(self).__name__)):
             setattr(self, name, value)
         self._param_names = tuple(named)
 

@@ -50,10 +50,10 @@ class Uniform(Distribution):
         self._use_low_high = low_high
         if low_high:
             check_params('Uniform', low=low, high=high)
-            self._params = as_params(low, high)
+            self._params = as_params(low, high, who='Uniform')
         else:
             check_params('Uniform', loc=loc, scale=scale)
-            self._params = as_params(loc, scale)
+            self._params = as_params(loc, scale, who='Uniform')
 
     @property
     def low(self):

@@ -30,7 +30,7 @@ def _step(x_t, h, c, W_h, b_h):
     return h, c
 
 
-_LSTM = CellKind(8, _arrange, split_rows, _step)
+_LSTM = CellKind(8, _arrange, split_rows, _step, has_cell=True)
 
 
 def n_step_lstm(n_layers, dropout_ratio, hx, cx, ws, bs, xs, **kwargs):

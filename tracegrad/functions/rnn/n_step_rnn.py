@@ -40,11 +40,13 @@ class CellKind:
             projection (``sections`` as for ``split_axis`` along axis 0).
         step: ``(x_t, h, c, W_h, b_h) -> (h, c)``, one time step (``c`` is None for
             cells without a cell state).
+        has_cell: whether the cell has a cell state (``cx``), as an LSTM has.
     """
 
     def __init__(self, n_weights: int, arrange: Callable, split_steps: Callable,
-                 step: Callable) -> None:
+                 step: Callable, has_cell: bool = False) -> None:
         self.n_weights = n_weights
+        self.has_cell = has_cell
         self.arrange = arrange
         self.split_steps = split_steps
         self.step = step
@@ -89,6 +91,11 @@ def _check_args(name: str, kind: CellKind, n_layers, dropout_ratio, hx, cx, ws, 
     if x0.dtype.kind != 'f':
         raise ValueError(f'{name}: xs must be floating point, got {x0.dtype}')
     n_cells = n_layers * directions
+    for label, s in (('hx', hx), ('cx', cx) if kind.has_cell else ('hx', hx)):
+        if s is None:
+            raise TypeError(f'{name}: {label} must be an array of shape (n_layers * '
+                            f'directions, len(xs[0]), units), got None (the NStep links '
+                            f'accept None and start from zeros)')
     units = hx.shape[-1]
     states = [('hx', hx)] if cx is None else [('hx', hx), ('cx', cx)]
     for label, s in states:
