@@ -30,9 +30,11 @@ class Dialect:
     """How one target language spells types, literals and elementwise expressions."""
 
     def __init__(self, name: str, types: dict, expr_column: str, restrict: str, nan: str,
-                 inf: str, true: str, false: str, int_suffix: str, function_qualifier: str):
+                 inf: str, true: str, false: str, int_suffix: str, function_qualifier: str,
+                 local_types: dict | None = None):
         self.name = name                # for messages: 'C', 'CUDA'
         self.types = types              # dtype name -> type name
+        self.local_types = local_types or {}  # where a local differs from the array element
         self.expr_column = expr_column  # Primitive attribute holding the expression template
         self.restrict = restrict
         self.nan, self.inf = nan, inf
@@ -45,6 +47,10 @@ class Dialect:
             return self.types[dtype]
         except KeyError:
             raise BuildError(f'the {self.name} backend does not support dtype {dtype}') from None
+
+    def local_ctype(self, dtype: str) -> str:
+        """The type of a local holding one element of ``dtype`` inside a kernel."""
+        return self.local_types.get(dtype) or self.ctype(dtype)
 
     def literal(self, value, dtype: str) -> str:
         if dtype in ('float32', 'float64'):
@@ -188,6 +194,13 @@ class FusionBody:
         self.memo: dict = {}
         self.index_memo: dict = {}
         self.counter = 0
+        # Set by a backend that shapes its loops after the body (the C backend):
+        self.loop_vars: frozenset = frozenset()  # the names of loop counters
+        self.factors: dict = {}   # loop var -> [(factor var, extent, stride)], outermost first
+        self.ranges: dict = {}    # loop var -> (lo, hi) it runs over in the loop being rendered
+        # A probe's record of what would simplify the body (None when not probing):
+        # {'split': {var: {stride}}, 'concat': {var: {piece start}}}
+        self.requests: dict | None = None
 
     def iteration(self) -> tuple[tuple, tuple | None]:
         """(shape iterated, reduced axes or None): a reduction's input shape, else the
@@ -250,6 +263,12 @@ class FusionBody:
                 continue
             flat = self.bind_index(offset([index[d] for d in dst_axes],
                                           tuple(shape[d] for d in dst_axes)))
+            if len(src_axes) > 1 and flat in self.loop_vars:
+                digits = self.split_loop_var(flat, [u.shape[d] for d in src_axes])
+                if digits is not None:
+                    for d, digit in zip(src_axes, digits):
+                        inner[d] = digit
+                    continue
             stride = 1
             for d in reversed(src_axes):
                 n = u.shape[d]
@@ -258,6 +277,28 @@ class FusionBody:
                     f'({flat} / {stride})' if d == src_axes[0] else f'({flat} / {stride} % {n})')
                 stride *= n
         return tuple(inner)
+
+    def split_loop_var(self, var: str, sizes: list) -> list | None:
+        """Loop counter ``var`` read as the digits of a mixed-radix number of ``sizes``
+        (a reshape that splits one axis into several): one index expression per digit
+        from the loop's factors, so no division is left in the loop; None where the loop
+        is not split that way (the caller divides)."""
+        strides = [size(sizes[k + 1:]) for k in range(len(sizes))]
+        if self.requests is not None:
+            self.requests['split'].setdefault(var, set()).update(s for s in strides if s > 1)
+        factors = self.factors.get(var)
+        if not factors:
+            return None
+        digits = []
+        for stride, n in zip(strides, sizes):
+            covering = [(name, extent, f_stride) for name, extent, f_stride in factors
+                        if f_stride >= stride and f_stride * extent <= stride * n]
+            if size([extent for _, extent, _ in covering]) != n:
+                return None
+            terms = [name if f_stride == stride else f'{name} * {f_stride // stride}'
+                     for name, _, f_stride in covering]
+            digits.append(terms[0] if len(terms) == 1 else f'({" + ".join(terms)})')
+        return digits
 
     def bind_index(self, expr: str) -> str:
         """A local for an index expression (computed once; index arithmetic reads no
@@ -297,14 +338,23 @@ class FusionBody:
         if op == 'concat':
             axis = node.attrs['axis']
             at = index[axis]
-            parts, start = [], 0
+            pieces, start = [], 0
             for w in node.inputs:
-                n = w.shape[axis]
-                if n:
-                    shifted = list(index)
-                    shifted[axis] = f'({at} - {start})' if start else at
-                    parts.append((start + n, self.read(w, tuple(shifted))))
-                start += n
+                if w.shape[axis]:
+                    pieces.append((start, w))
+                start += w.shape[axis]
+            if self.requests is not None and at in self.loop_vars:
+                self.requests['concat'].setdefault(at, set()).update(s for s, _ in pieces)
+            lo, hi = self.ranges.get(at, (0, start))
+            # only the pieces the loop being rendered reaches (all of them unless it is split
+            # at the pieces' starts; all of them too where it reaches none: a pad around the
+            # concat guards this read, and it never happens)
+            pieces = [(b, w) for b, w in pieces if b < hi and b + w.shape[axis] > lo] or pieces
+            parts = []
+            for b, w in pieces:
+                shifted = list(index)
+                shifted[axis] = f'({at} - {b})' if b else at
+                parts.append((b + w.shape[axis], self.read(w, tuple(shifted))))
             expr = parts[-1][1]
             for end, part in reversed(parts[:-1]):
                 expr = f'({at} < {end} ? {part} : {expr})'
@@ -329,7 +379,7 @@ class FusionBody:
 
     def bind(self, dtype: str, expr: str) -> str:
         name = self.fresh()
-        self.statements.append(f'const {self.dialect.ctype(dtype)} {name} = {expr};')
+        self.statements.append(f'const {self.dialect.local_ctype(dtype)} {name} = {expr};')
         return name
 
     def _node(self, node, v: Value, index: tuple) -> str:
@@ -355,4 +405,8 @@ class FusionBody:
             *args, f='f' if src_dtype == 'float32' else '', t=dialect.ctype(v.dtype))
         if op == 'cast' and v.dtype == 'bool':
             expr = f'(({args[0]}) != 0)'
+        elif op == 'cast' and src_dtype == 'bool':
+            # a choice, not a conversion: gcc vectorises `(x > 0) ? 1.0f : 0.0f` (a ReLU's
+            # mask) but not the same comparison converted to float
+            expr = f'({args[0]} ? {dialect.literal(1, v.dtype)} : {dialect.literal(0, v.dtype)})'
         return self.bind(v.dtype, expr)

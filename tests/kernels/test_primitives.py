@@ -235,6 +235,14 @@ def reduction_cases(name, dtypes):
             xn[2, 5] = np.nan
             cases.append(Case(dt, [xn], {'axes': (1,)}))
             cases.append(Case(dt, [xn], {'axes': (0,)}))
+        if floating and index:
+            # along a leading axis, more positions than one block of the C loop (64) and
+            # not a multiple of it; NaN first, later and twice in a column; ties
+            xw = arr(rng, (5, 150), dt, domain)
+            xw[0, 140] = xw[3, 100] = xw[1, 130] = xw[4, 130] = np.nan
+            xw[:, 70] = xw[2, 70]
+            cases.append(Case(dt, [xw], {'axes': (0,)}))
+            cases.append(Case(dt, [xw.reshape(5, 2, 75)], {'axes': (0,), 'keepdims': True}))
     return cases
 
 
