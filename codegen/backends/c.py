@@ -45,8 +45,10 @@ _ctype, _literal = C.ctype, C.literal
 GEMM_PARALLEL_MIN = 1 << 22
 
 
-# At most this many copies of a fusion body, one per piece of a concat read along a loop.
+# At most this many copies of a fusion body, one per piece of a concat read along a loop,
+# and at most this many pieces of its innermost loop, cut where padded reads begin or end.
 MAX_SEGMENTS = 64
+MAX_PADDING_PIECES = 8
 
 
 class _FusionEmitter(loops.FusionBody):
@@ -83,21 +85,42 @@ class _FusionEmitter(loops.FusionBody):
         self.loop_vars, self.factors = frozenset(loop_vars), factors
         segments, inits = [], []
         for lo, hi in itertools.pairwise(bounds) if at else [(0, 0)]:
-            self.statements, self.memo, self.index_memo = [], {}, {}
-            self.ranges = {at: (lo, hi)} if at else {}
-            inits, accumulators, stores, acc_stores = self._walk(index, axes, trailing)
+            ranges = {at: (lo, hi)} if at else {}
             loops_ = [dict(lp, lo=lo, hi=hi) if lp['var'] == at else lp
                       for lp in nest[position:]]
+            last = loops_.pop() if loops_ else None
+            leaves = []
+            for piece in self._padding_cuts(last, ranges, index, axes, trailing):
+                self.statements, self.memo, self.index_memo = [], {}, {}
+                self.ranges = dict(ranges, **({last['var']: piece} if last else {}))
+                inits, accumulators, stores, acc_stores = self._walk(index, axes, trailing)
+                leaves.append({'loop': last and dict(last, lo=piece[0], hi=piece[1]),
+                               'statements': self.statements + stores})
             n_outer = len([lp for lp in loops_ if not lp['reduced']]) if trailing \
                 else len(loops_)
             segments.append({'outer': loops_[:n_outer], 'inner': loops_[n_outer:],
                              'accumulators': accumulators, 'acc_stores': acc_stores,
-                             'statements': self.statements + stores,
-                             'acc_depth': position + n_outer, 'depth': len(nest)})
+                             'leaves': leaves, 'acc_depth': position + n_outer,
+                             'depth': len(nest)})
         return render('c/fusion.c.j2', name=self.name, params=self.params(), inits=inits,
                       prefix=nest[:position], segments=segments,
                       comment=f'fusion of {len(self.body.nodes)} nodes over {list(shape)}'
                               + (f', split at {at} = {bounds[1:-1]}' if at else ''))
+
+    def _padding_cuts(self, last: dict | None, ranges: dict, index: tuple, axes,
+                      trailing: bool) -> list:
+        """The innermost loop's range cut where a padded read along it starts or stops
+        reading the array: [(lo, hi)] per piece, in each of which every such read is
+        known to be inside or outside (no test per element). One piece where there is
+        nothing to cut or too much."""
+        if last is None:
+            return [None]
+        probe = self._probe(index, axes, trailing, self.loop_vars, self.factors, ranges)
+        lo, hi = last['lo'], last['hi']
+        cuts = sorted({b for b in probe['pad'].get(last['var'], ()) if lo < b < hi})
+        if not cuts or len(cuts) >= MAX_PADDING_PIECES:
+            return [(lo, hi)]
+        return list(itertools.pairwise([lo, *cuts, hi]))
 
     def _loop_nest(self, shape: tuple, dims: list, axes, index: tuple,
                    trailing: bool) -> tuple[list, dict]:
@@ -135,12 +158,15 @@ class _FusionEmitter(loops.FusionBody):
                 return lp['var'], [0, *starts, lp['hi']]
         return None, []
 
-    def _probe(self, index: tuple, axes, trailing: bool, loop_vars: set, factors: dict) -> dict:
-        """What a walk of the body over loops ``loop_vars`` (split by ``factors``) asks
-        for: {'split': {loop var: {stride}}, 'concat': {loop var: {piece start}}}."""
+    def _probe(self, index: tuple, axes, trailing: bool, loop_vars: set, factors: dict,
+               ranges: dict | None = None) -> dict:
+        """What a walk of the body over loops ``loop_vars`` (split by ``factors``, running
+        over ``ranges``) asks for: {'split': {loop var: {stride}}, 'concat': {loop var:
+        {piece start}}, 'pad': {loop var: {where a padded read starts or stops}}}."""
         probe = type(self)(self.name, self.body)
         probe.loop_vars, probe.factors = frozenset(loop_vars), factors
-        probe.requests = {'split': {}, 'concat': {}}
+        probe.ranges = dict(ranges or {})
+        probe.requests = {'split': {}, 'concat': {}, 'pad': {}}
         probe._walk(index, axes, trailing)
         return probe.requests
 

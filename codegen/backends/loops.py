@@ -11,6 +11,7 @@ and reduction strategies stay in each backend's renderer.
 from __future__ import annotations
 
 import math
+import re
 
 from codegen.cache import BuildError
 from codegen.ir import Graph, Value
@@ -175,6 +176,19 @@ def reduced_index(red, axes, index: tuple) -> list:
     return [i for d, i in enumerate(index) if d not in axes]
 
 
+# a loop counter plus or minus constants, as index expressions spell it: ((i2_1 + 2) - 1)
+_AFFINE = re.compile(r'\(*([A-Za-z_]\w*)((?:\)* [+-] \d+)*)\)*')
+
+
+def _affine(index: str) -> tuple[str, int] | None:
+    """(loop counter, constant) of an index that is a counter plus a constant, else None."""
+    m = _AFFINE.fullmatch(index)
+    if m is None:
+        return None
+    terms = m.group(2).replace(')', '').split()
+    return m.group(1), sum(int(n) if op == '+' else -int(n) for op, n in zip(terms[::2], terms[1::2]))
+
+
 class FusionBody:
     """The expression walker of one fusion node: each body value at an index becomes a
     local (``const T vN = ...;``, collected in ``statements``) or a literal.
@@ -199,7 +213,7 @@ class FusionBody:
         self.factors: dict = {}   # loop var -> [(factor var, extent, stride)], outermost first
         self.ranges: dict = {}    # loop var -> (lo, hi) it runs over in the loop being rendered
         # A probe's record of what would simplify the body (None when not probing):
-        # {'split': {var: {stride}}, 'concat': {var: {piece start}}}
+        # {'split': {var: {stride}}, 'concat': {var: {piece start}}, 'pad': {var: {bound}}}
         self.requests: dict | None = None
 
     def iteration(self) -> tuple[tuple, tuple | None]:
@@ -327,11 +341,16 @@ class FusionBody:
         u = node.inputs[0]
         if op == 'pad':
             conds, inner = [], []
-            for i, (lo, hi), n in zip(index, node.attrs['pad_width'], u.shape):
-                if lo or hi:
-                    conds.append(f'{i} >= {lo} && {i} < {lo + n}' if lo else f'{i} < {n}')
-                inner.append(f'({i} - {lo})' if lo else i)
             value = self.dialect.literal(node.attrs['value'], v.dtype)
+            for i, (lo, hi), n in zip(index, node.attrs['pad_width'], u.shape):
+                inner.append(f'({i} - {lo})' if lo else i)
+                if not (lo or hi):
+                    continue
+                inside = self.inside(i, lo, lo + n)
+                if inside is False:
+                    return value
+                if inside is None:
+                    conds.append(f'{i} >= {lo} && {i} < {lo + n}' if lo else f'{i} < {n}')
             if not conds:
                 return self.read(u, tuple(inner))
             return f'(({" && ".join(conds)}) ? {self.read(u, tuple(inner))} : {value})'
@@ -361,6 +380,25 @@ class FusionBody:
             return expr
         raise BuildError(f'the {self.dialect.name} backend cannot read {op} at an index '
                          f'(only reads of inputs, literals, re-indexing, pad and concat)')
+
+    def inside(self, index: str, lo: int, hi: int) -> bool | None:
+        """Whether index expression ``index`` lies in [lo, hi) wherever the loop being
+        rendered runs (True or False), or None when that depends on the element. A probe
+        records where a loop would have to be cut for it to be known."""
+        affine = _affine(index)
+        if affine is None or affine[0] not in self.loop_vars:
+            return None
+        var, shift = affine
+        if self.requests is not None:
+            self.requests['pad'].setdefault(var, set()).update((lo - shift, hi - shift))
+        first, end = self.ranges.get(var, (None, None))
+        if first is None:
+            return None
+        if lo <= first + shift and end + shift <= hi:
+            return True
+        if end + shift <= lo or first + shift >= hi:
+            return False
+        return None
 
     def inner_index(self, node, v: Value, index: tuple) -> tuple:
         """The index into the input of ``node`` (one of REINDEXING, making ``v``) of the

@@ -211,3 +211,60 @@ def test_cnn_training_step_has_no_index_division():
     assert len(re.findall(r'split at i\d+(?:_\d+)? = \[1, 2, 3, 4, 5, 6, 7, 8\]', source)) \
         >= 2
     assert re.findall(r'[/%] \d+(?![.\d])', source.split('int tg_run(')[0]) == []
+
+
+def shifted_sum_graph(dtype, n: int, shifts, pad: int):
+    """sum over s in ``shifts`` of x padded by ``pad`` on both sides, read ``s`` cells on
+    (a 1-D col2im): y[i] = sum_s xpad[i + pad + s], over rows of x (3, n)."""
+    g = Graph()
+    x = g.input((3, n + 1), dtype)
+    x = g.add('slice', [x], begin=(0, 1), end=(3, n + 1), step=(1, 1))  # a read, not an input
+    p = g.add('pad', [x], pad_width=((0, 0), (pad, pad)), value=0.0)
+    total = None
+    for s in shifts:
+        w = g.add('slice', [p], begin=(0, pad + s), end=(3, pad + s + n), step=(1, 1))
+        total = w if total is None else g.add('add', [total, w])
+    return g, total
+
+
+def shifted_sum_numpy(x, shifts, pad):
+    x = x[:, 1:]
+    n = x.shape[1]
+    p = np.pad(x, ((0, 0), (pad, pad)))
+    return sum(p[:, pad + s:pad + s + n] for s in shifts)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_innermost_loop_cut_where_padded_reads_start_and_stop(dtype):
+    g, y = shifted_sum_graph(dtype, 10, (-2, 0, 1), 2)
+    g.set_outputs([g.add('mul', [y, y])])
+    x = np.random.RandomState(5).uniform(-1, 1, (3, 11)).astype(dtype)
+    (got,), source = run(g, [x])
+    np.testing.assert_array_equal(got, shifted_sum_numpy(x, (-2, 0, 1), 2) ** 2)
+    (text,) = kernels(source)
+    # cut at 2 (the read 2 cells back starts) and 9 (the read 1 on stops): no test left
+    assert [line.split(';')[0] for line in loop_lines(text)] == [
+        'for (long i0 = 0', 'for (long i1 = 0', 'for (long i1 = 2', 'for (long i1 = 9']
+    assert '?' not in text
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+def test_padding_cuts_of_a_summed_loop_share_its_accumulator(dtype):
+    g, y = shifted_sum_graph(dtype, 7, (-1, 1), 1)
+    g.set_outputs([g.add('sum', [y], axes=(1,), keepdims=False)])
+    x = np.random.RandomState(6).uniform(-1, 1, (3, 8)).astype(dtype)
+    (got,), source = run(g, [x])
+    np.testing.assert_allclose(got, shifted_sum_numpy(x, (-1, 1), 1).sum(1),
+                               rtol=1e-6 if dtype == 'float32' else 1e-14)
+    assert len([line for line in loop_lines(source) if line.startswith('for (long i1')]) == 3
+    assert source.count('acc0 = 0.0') == 1
+
+
+def test_too_many_padding_cuts_keep_the_tests():
+    shifts = tuple(range(-4, 5))   # nine reads, each starting or stopping somewhere else
+    g, y = shifted_sum_graph('float64', 20, shifts, 4)
+    g.set_outputs([y])
+    x = np.random.RandomState(7).uniform(-1, 1, (3, 21))
+    (got,), source = run(g, [x])
+    np.testing.assert_allclose(got, shifted_sum_numpy(x, shifts, 4), rtol=1e-14)
+    assert len([line for line in loop_lines(source) if line.startswith('for (long i1')]) == 1
