@@ -185,8 +185,9 @@ def _affine(index: str) -> tuple[str, int] | None:
     m = _AFFINE.fullmatch(index)
     if m is None:
         return None
-    terms = m.group(2).replace(')', '').split()
-    return m.group(1), sum(int(n) if op == '+' else -int(n) for op, n in zip(terms[::2], terms[1::2]))
+    terms = m.group(2).replace(')', '').split()   # ['+', '2', '-', '1']
+    shift = sum(int(n) if op == '+' else -int(n) for op, n in zip(terms[::2], terms[1::2]))
+    return m.group(1), shift
 
 
 class FusionBody:
