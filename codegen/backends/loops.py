@@ -176,18 +176,71 @@ def reduced_index(red, axes, index: tuple) -> list:
     return [i for d, i in enumerate(index) if d not in axes]
 
 
-# a loop counter plus or minus constants, as index expressions spell it: ((i2_1 + 2) - 1)
-_AFFINE = re.compile(r'\(*([A-Za-z_]\w*)((?:\)* [+-] \d+)*)\)*')
+# the numbers, names and one-character operators of an index expression
+_TOKEN = re.compile(r'\s*(?:(\d+)|([A-Za-z_]\w*)|(.))')
 
 
-def _affine(index: str) -> tuple[str, int] | None:
-    """(loop counter, constant) of an index that is a counter plus a constant, else None."""
-    m = _AFFINE.fullmatch(index)
-    if m is None:
+def _linear(index: str) -> tuple[str, int, int] | None:
+    """(loop counter, scale, shift) of an index that is ``scale * counter + shift`` as
+    index expressions spell it (``((i2_1 + 2) - 1)``, ``(1 + i3 * 2)``), else None."""
+    tokens = [m.groups() for m in _TOKEN.finditer(index)]
+    pos = 0
+
+    def peek():
+        return tokens[pos][2] if pos < len(tokens) else None
+
+    def factor():   # a form: {counter or '': coefficient}
+        nonlocal pos
+        number, name, op = tokens[pos] if pos < len(tokens) else (None, None, None)
+        pos += 1
+        if number is not None:
+            return {'': int(number)}
+        if name is not None:
+            return {name: 1}
+        if op == '-':
+            return {v: -c for v, c in factor().items()}
+        if op == '(':
+            form = expr()
+            if peek() != ')':
+                raise ValueError(index)
+            pos += 1
+            return form
+        raise ValueError(index)
+
+    def term():
+        nonlocal pos
+        form = factor()
+        while peek() == '*':
+            pos += 1
+            other = factor()
+            if set(form) - {''} and set(other) - {''}:
+                raise ValueError(index)   # counter times counter
+            k, f = (form, other) if set(form) == {''} else (other, form)
+            form = {v: c * k[''] for v, c in f.items()}
+        return form
+
+    def expr():
+        nonlocal pos
+        form = term()
+        while peek() in ('+', '-'):
+            sign = 1 if peek() == '+' else -1
+            pos += 1
+            for v, c in term().items():
+                form[v] = form.get(v, 0) + sign * c
+        return form
+
+    try:
+        form = expr()
+    except (ValueError, IndexError):
         return None
-    terms = m.group(2).replace(')', '').split()   # ['+', '2', '-', '1']
-    shift = sum(int(n) if op == '+' else -int(n) for op, n in zip(terms[::2], terms[1::2]))
-    return m.group(1), shift
+    counters = [v for v, c in form.items() if v and c]
+    if pos != len(tokens) or len(counters) != 1:
+        return None
+    return counters[0], form[counters[0]], form.get('', 0)
+
+
+def _ceil_div(p: int, q: int) -> int:
+    return -(-p // q)
 
 
 class FusionBody:
@@ -386,18 +439,23 @@ class FusionBody:
         """Whether index expression ``index`` lies in [lo, hi) wherever the loop being
         rendered runs (True or False), or None when that depends on the element. A probe
         records where a loop would have to be cut for it to be known."""
-        affine = _affine(index)
-        if affine is None or affine[0] not in self.loop_vars:
+        linear = _linear(index)
+        if linear is None or linear[0] not in self.loop_vars:
             return None
-        var, shift = affine
+        var, scale, shift = linear
+        # the counter values [start, stop) for which scale * counter + shift is in [lo, hi)
+        if scale > 0:
+            start, stop = _ceil_div(lo - shift, scale), _ceil_div(hi - shift, scale)
+        else:
+            start, stop = (shift - hi) // -scale + 1, (shift - lo) // -scale + 1
         if self.requests is not None:
-            self.requests['pad'].setdefault(var, set()).update((lo - shift, hi - shift))
+            self.requests['pad'].setdefault(var, set()).update((start, stop))
         first, end = self.ranges.get(var, (None, None))
         if first is None:
             return None
-        if lo <= first + shift and end + shift <= hi:
+        if start <= first and end <= stop:
             return True
-        if end + shift <= lo or first + shift >= hi:
+        if end <= start or first >= stop:
             return False
         return None
 

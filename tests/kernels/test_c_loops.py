@@ -268,3 +268,36 @@ def test_too_many_padding_cuts_keep_the_tests():
     (got,), source = run(g, [x])
     np.testing.assert_allclose(got, shifted_sum_numpy(x, shifts, 4), rtol=1e-14)
     assert len([line for line in loop_lines(source) if line.startswith('for (long i1')]) == 1
+
+
+@pytest.mark.parametrize('index,form', [
+    ('i2_1', ('i2_1', 1, 0)), ('((i2_1 + 2) - 1)', ('i2_1', 1, 1)), ('(1 + i3 * 2)', ('i3', 2, 1)),
+    ('((i - 1) * 2 + 1)', ('i', 2, -1)), ('(6 + i0 * -1)', ('i0', -1, 6)),
+    ('(i / 2)', None), ('(i % 2)', None), ('(i * j)', None), ('(i + j)', None), ('7', None),
+    ('(i - i)', None)])
+def test_index_expressions_read_as_scale_times_counter_plus_shift(index, form):
+    from codegen.backends.loops import _linear
+    assert _linear(index) == form
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+@pytest.mark.parametrize('begin,step,cuts', [(0, 2, [1, 5]), (1, 3, [3]), (10, -1, [1, 10]),
+                                              (10, -2, [1, 5])])
+def test_strided_and_reversed_padded_reads_are_cut(dtype, begin, step, cuts):
+    """Every ``step``-th cell of a row padded by one on each side, from ``begin``."""
+    g = Graph()
+    x = g.input((3, 9), dtype)
+    p = g.add('pad', [g.add('exp', [x])], pad_width=((0, 0), (1, 1)), value=-1.0)
+    n = len(range(begin, 11 if step > 0 else -1, step))
+    end = begin + step * n
+    y = g.add('slice', [p], begin=(0, begin), end=(3, end if end >= 0 else None),
+              step=(1, step))
+    g.set_outputs([g.add('mul', [y, y])])
+    xv = np.random.RandomState(8).uniform(-1, 1, (3, 9)).astype(dtype)
+    (got,), source = run(g, [xv])
+    want = np.pad(np.exp(xv), ((0, 0), (1, 1)), constant_values=-1.0)[:, begin::step][:, :n]
+    np.testing.assert_allclose(got, want ** 2, rtol=1e-6 if dtype == 'float32' else 1e-14)
+    reads = kernels(source)[-1]   # (the exp is a kernel of its own)
+    starts = [int(line.split('= ')[1].split(';')[0]) for line in loop_lines(reads)
+              if line.startswith('for (long i1 =')]
+    assert starts == [0, *cuts]
