@@ -10,15 +10,18 @@ from codegen.passes.cse import cse
 from codegen.passes.dce import dce
 from codegen.passes.fold import fold
 from codegen.passes.matmul_flags import matmul_flags
+from codegen.passes.matmul_sum import matmul_sum
 from codegen.passes.simplify import simplify
 
-__all__ = ['PIPELINE', 'batch_matmul', 'cse', 'dce', 'fold', 'matmul_flags', 'optimize',
-           'simplify']
+__all__ = ['PIPELINE', 'batch_matmul', 'cse', 'dce', 'fold', 'matmul_flags', 'matmul_sum',
+           'optimize', 'simplify']
 
 # CSE first merges the tracer's repeated literals and casts, so folding and the
 # rules see shared values; the second CSE merges what the rewrites made equal.
-# batch_matmul makes a convolution's per-image matmuls one GEMM.
-PIPELINE = (cse, fold, simplify, batch_matmul, matmul_flags, cse, dce)
+# batch_matmul makes a convolution's per-image matmuls one GEMM; matmul_sum makes the
+# per-time-step products summed into an RNN weight's gradient one GEMM (after
+# matmul_flags, which gives the products of transposes their flags).
+PIPELINE = (cse, fold, simplify, batch_matmul, matmul_flags, matmul_sum, cse, dce)
 
 
 def optimize(graph: Graph) -> Graph:

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import codegen.passes
 from codegen import Graph, IRError, interpreter, parse
 from codegen.backends import get_backend
-from codegen.passes import batch_matmul, cse, dce, fold, matmul_flags, optimize, simplify
+from codegen.passes import (batch_matmul, cse, dce, fold, matmul_flags, matmul_sum, optimize,
+                             simplify)
 from codegen.passes.cse import node_key
 from codegen.passes.fold import MAX_CONSTANT_SIZE
 
@@ -81,7 +82,7 @@ def assert_idempotent(graph_pass, graph: Graph) -> None:
 
 
 @pytest.mark.parametrize('module', ['cse', 'fold', 'simplify', 'matmul_flags', 'rewrite',
-                                    'batch_matmul'])
+                                    'batch_matmul', 'matmul_sum'])
 def test_docstring_examples(module):
     mod = __import__(f'codegen.passes.{module}', fromlist=['_'])
     result = doctest.testmod(mod)
@@ -535,6 +536,89 @@ def test_batch_matmul_broadcasts_partly_broadcast_batches(a_batch, b_batch):
     prog = get_backend('c').build(optimize(parse(g.to_text())))
     xs = random_inputs(g)
     np.testing.assert_allclose(prog(xs)[0], interpreter.run(g, xs)[0], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- matmul_sum
+def product(g: Graph, dtype, k: int, transa: bool, transb: bool, m: int = 4, n: int = 3):
+    """A matmul of two fresh inputs whose product is (m, n), contracting over ``k``."""
+    a = g.input((k, m) if transa else (m, k), dtype)
+    b = g.input((n, k) if transb else (k, n), dtype)
+    return g.add('matmul', [a, b], transa=transa, transb=transb)
+
+
+@pytest.mark.parametrize('dtype', FLOATS)
+@pytest.mark.parametrize('transa', [False, True])
+@pytest.mark.parametrize('transb', [False, True])
+def test_matmul_sum_is_one_product_of_concatenated_operands(dtype, transa, transb):
+    """An RNN weight's gradient: one product per time step, summed (with a bias-like term
+    in the middle of the sum): one matmul over the steps' operands laid end to end."""
+    g = Graph()
+    c = g.input((4, 3), dtype)
+    p1, p2, p3 = (product(g, dtype, k, transa, transb) for k in (2, 5, 1))
+    total = g.add('add', [g.add('add', [g.add('add', [p1, c]), p2]), p3])
+    g.set_outputs([g.add('exp', [total])])
+    after = dce(matmul_sum(parse(g.to_text())))
+    after.validate()
+    assert ops(after).count('matmul') == 1 and ops(after).count('concat') == 2
+    (mm,) = [node for node in after.nodes if node.op == 'matmul']
+    assert (mm.attrs['transa'], mm.attrs['transb']) == (transa, transb)
+    assert mm.inputs[0].shape == ((8, 4) if transa else (4, 8))
+    assert_same_results(g, after, exact=False)   # (one sum in another order)
+    assert_idempotent(matmul_sum, g)
+    prog = get_backend('c').build(optimize(parse(g.to_text())))
+    assert prog.stats['blas_calls'] == 1
+    xs = random_inputs(g)
+    tol = {'rtol': 1e-5} if dtype == np.float32 else {'rtol': 1e-12}
+    np.testing.assert_allclose(prog(xs)[0], interpreter.run(g, xs)[0], **tol)
+
+
+def test_matmul_sum_groups_by_flags_and_leaves_what_it_cannot_merge():
+    g = Graph()
+    dt = 'float64'
+    shared = product(g, dt, 2, True, False)          # also read elsewhere: stays
+    partial = g.add('add', [product(g, dt, 3, True, False), product(g, dt, 2, True, False)])
+    flat = [product(g, dt, 4, False, True), product(g, dt, 1, False, True)]
+    a3, b3 = g.input((2, 4, 5), dt), g.input((2, 5, 3), dt)
+    batched = g.add('sum', [g.add('matmul', [a3, b3])], axes=(0,), keepdims=False)
+    total = g.add('add', [g.add('add', [partial, flat[0]]), shared])
+    total = g.add('add', [g.add('add', [total, flat[1]]), batched])
+    g.set_outputs([total, g.add('exp', [shared]), g.add('neg', [partial])])
+    after = dce(matmul_sum(parse(g.to_text())))
+    after.validate()
+    # the partial sum is an output of its own: its two products merge there, and the
+    # flat pair merges in the outer sum; the shared product and the batched one stay
+    mms = sorted((n.inputs[0].shape, n.attrs['transa']) for n in after.nodes if n.op == 'matmul')
+    assert mms == [((2, 4), True), ((2, 4, 5), False), ((4, 5), False), ((5, 4), True)]
+    assert_same_results(g, after, exact=False)
+    assert_idempotent(matmul_sum, g)
+
+
+def test_matmul_sum_in_a_compiled_rnn_step_is_one_gemm_per_weight():
+    """A Linear applied at each of 6 steps: 6 forward GEMMs and one for its weight's
+    gradient (the inputs need none; the state is added, not multiplied)."""
+    import tracegrad
+    import tracegrad.functions as F
+    import tracegrad.links as L
+
+    np.random.seed(0)
+    layer = L.Linear(5, 5)
+
+    @tracegrad.compile
+    def step(xs):
+        h, loss = 0, 0
+        for t in range(xs.shape[0]):
+            h = F.tanh(layer(xs[t]) + h)
+            loss = loss + F.sum(h * h)
+        layer.cleargrads()
+        loss.backward()
+        return loss
+
+    xs = np.random.uniform(-1, 1, (6, 3, 5)).astype(np.float32)
+    step(xs)
+    compiled_grad = layer.W.grad.copy()
+    assert step.statistics()['blas_calls'] == 6 + 1   # forward, and gW (6 before the pass)
+    step.__wrapped__(xs)
+    np.testing.assert_allclose(compiled_grad, layer.W.grad, rtol=1e-5, atol=1e-6)
 
 
 def test_batch_matmul_leaves_other_matmuls():
