@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import time
 
 import numpy
@@ -39,6 +40,12 @@ C = loops.Dialect('C', CTYPES, 'c_expr', restrict='restrict', nan='NAN', inf='IN
                   true='1', false='0', int_suffix='', function_qualifier='static inline',
                   local_types={'bool': 'int'})
 _ctype, _literal = C.ctype, C.literal
+
+# The libm functions the kernels call that glibc's libmvec has in vector form, with their
+# number of arguments: declared as SIMD functions where it is there (see program.c.j2).
+VECTOR_MATH = {'acos': 1, 'asin': 1, 'atan': 1, 'atanh': 1, 'cos': 1, 'cosh': 1, 'erf': 1,
+               'erfc': 1, 'exp': 1, 'expm1': 1, 'log': 1, 'log1p': 1, 'sin': 1, 'sinh': 1,
+               'tan': 1, 'tanh': 1, 'atan2': 2, 'pow': 2}
 
 # GEMMs with at least this many multiply-adds use all of OpenBLAS's threads; smaller
 # ones run on one (see tg_blas_threads in templates/c/program.c.j2).
@@ -257,6 +264,7 @@ class _Renderer:
                              f'{v.size * v.itemsize});')
         n_in, n_out = len(self.graph.inputs), len(self.graph.outputs)
         return render('c/program.c.j2', kernels=self.kernels, body=self.body,
+                      vector_math=_vector_math(self.kernels),
                       special_functions=loops.special_functions(C, self.kernels),
                       blas_prefix=cache.BLAS_PREFIX,
                       constants=self.constants, uses_blas=self.uses_blas,
@@ -394,6 +402,19 @@ class _Renderer:
 
     def _emit_argmin(self, name, node, step):
         self._emit_arg(name, node, '<')
+
+
+def _vector_math(kernels: list) -> list:
+    """The declarations (name, C type, parameters) of the :data:`VECTOR_MATH` functions
+    that ``kernels`` call, float and double."""
+    calls = set(re.findall(r'\b([a-z0-9]+)\(', '\n'.join(kernels)))
+    found = []
+    for name, n_args in VECTOR_MATH.items():
+        for ctype, suffix in (('double', ''), ('float', 'f')):
+            if name + suffix in calls:
+                found.append({'name': name + suffix, 'ctype': ctype,
+                              'params': ', '.join([ctype] * n_args)})
+    return found
 
 
 class CProgram:
