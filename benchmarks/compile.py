@@ -10,9 +10,10 @@ cross-entropy, plain SGD lr 0.01, float32), written as a user would:
 Columns are milliseconds per step (median of repeats, after warm-up) and the
 ratio to the compiled step. The GEMM floor is the step's GEMMs alone through
 the same BLAS the compiled code calls (scipy-openblas32), each timed alone.
-A last row trains a small CNN (two 3x3 convolutions with max pooling, MomentumSGD,
-batch 64 of 28x28 images) eagerly, compiled and in PyTorch (``--no-cnn`` leaves
-it out).
+Two more rows train a small CNN (two 3x3 convolutions with max pooling, MomentumSGD,
+batch 64 of 28x28 images; ``--no-cnn`` leaves it out) and Chainer's PTB LSTM language
+model at a small vocabulary (35 steps of BPTT; ``--no-rnn``) eagerly, compiled and in
+PyTorch.
 Cold compile: a fresh process with an empty kernel cache; warm start: a fresh
 process with the cache filled (both include tracing).
 """
@@ -146,6 +147,98 @@ class _CNN:
         return f'| {cls.label} | ' + ' | '.join(cells) + ' |'
 
 
+class _RNN:
+    """The RNN row: Chainer's PTB language model at a small vocabulary (EmbedID 1000x200,
+    two LSTMs of 200 units, dropout, Linear to 1000), 35 steps of truncated BPTT over a
+    batch of 20, SGD(1.0) with GradientClipping(5), as examples/train_ptb.py trains it."""
+
+    label = 'B20x35 LSTM LM 1000-200-200'
+    vocab, units, steps, batch = 1000, 200, 35, 20
+
+    @classmethod
+    def tracegrad_step(cls, compiled: bool):
+        import tracegrad
+        import tracegrad.functions as F
+        import tracegrad.links as L
+        from tracegrad import optimizer_hooks, optimizers
+
+        class RNNLM(tracegrad.Chain):
+            def __init__(self):
+                super().__init__()
+                with self.init_scope():
+                    self.embed = L.EmbedID(cls.vocab, cls.units)
+                    self.l1 = L.LSTM(cls.units, cls.units)
+                    self.l2 = L.LSTM(cls.units, cls.units)
+                    self.l3 = L.Linear(cls.units, cls.vocab)
+
+            def forward(self, x):
+                h = self.l1(F.dropout(self.embed(x)))
+                return self.l3(F.dropout(self.l2(F.dropout(h))))
+
+        np.random.seed(0)
+        model = L.Classifier(RNNLM())
+        opt = optimizers.SGD(1.0).setup(model)
+        opt.add_hook(optimizer_hooks.GradientClipping(5))
+
+        def step(xs, ts):
+            model.predictor.l1.reset_state()
+            model.predictor.l2.reset_state()
+            loss = 0
+            for k in range(xs.shape[0]):
+                loss += model(xs[k], ts[k])
+            model.cleargrads()
+            loss.backward()
+            opt.update()
+            return loss
+
+        return tracegrad.compile(step) if compiled else step
+
+    @classmethod
+    def torch_step(cls, xs, ts):
+        import torch
+        from torch import nn
+
+        torch.manual_seed(0)
+        embed, l3 = nn.Embedding(cls.vocab, cls.units), nn.Linear(cls.units, cls.vocab)
+        l1, l2 = nn.LSTMCell(cls.units, cls.units), nn.LSTMCell(cls.units, cls.units)
+        params = [*embed.parameters(), *l1.parameters(), *l2.parameters(), *l3.parameters()]
+        opt = torch.optim.SGD(params, lr=1.0)
+        drop = nn.functional.dropout
+        xt, tt = torch.from_numpy(xs.astype(np.int64)), torch.from_numpy(ts.astype(np.int64))
+
+        def step():
+            s1 = s2 = None
+            loss = 0
+            for k in range(cls.steps):
+                s1 = l1(drop(embed(xt[k])), s1)
+                s2 = l2(drop(s1[0]), s2)
+                loss = loss + nn.functional.cross_entropy(l3(drop(s2[0])), tt[k])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 5)
+            opt.step()
+            return loss
+
+        return step
+
+    @classmethod
+    def row(cls, repeat: int, have_torch: bool, number: int = 2) -> str:
+        rng = np.random.RandomState(0)
+        xs = rng.randint(0, cls.vocab, (cls.steps, cls.batch)).astype(np.int32)
+        ts = rng.randint(0, cls.vocab, (cls.steps, cls.batch)).astype(np.int32)
+        compiled, eager = cls.tracegrad_step(True), cls.tracegrad_step(False)
+        compiled(xs, ts)
+        cols = {'compiled': median_ms(lambda: compiled(xs, ts), number, repeat),
+                'eager': median_ms(lambda: eager(xs, ts), number, repeat)}
+        if have_torch:
+            cols['torch'] = median_ms(cls.torch_step(xs, ts), number, repeat)
+        base = cols['compiled']
+        cells = [f'{cols[k]:.3f} ({cols[k] / base:.2f}x)' if k in cols else
+                 'n/a (not installed)' if k == 'torch' else 'n/a'
+                 for k in ('compiled', 'eager', 'numpy', 'torch', 'torch.compile', 'floor')]
+        return f'| {cls.label} | ' + ' | '.join(cells) + ' |'
+
+
 def tracegrad_step(x, t, sizes, compiled: bool):
     import tracegrad
 
@@ -252,6 +345,9 @@ def main() -> None:
     parser.add_argument('--configs', nargs='*', default=list(CONFIGS))
     parser.add_argument('--no-cnn', dest='cnn', action='store_false',
                         help='leave out the CNN row (MomentumSGD; no NumPy or floor column)')
+    parser.add_argument('--no-rnn', dest='rnn', action='store_false',
+                        help='leave out the LSTM language model row (no torch.compile column: '
+                             'it takes minutes to compile 35 unrolled steps)')
     args = parser.parse_args()
 
     try:
@@ -285,6 +381,8 @@ def main() -> None:
         print(f'| {label} | ' + ' | '.join(cells) + ' |', flush=True)
     if args.cnn:
         print(_CNN.row(args.repeat, have_torch), flush=True)
+    if args.rnn:
+        print(_RNN.row(args.repeat, have_torch), flush=True)
 
     label = 'B100 784-1000-1000-10'
     with tempfile.TemporaryDirectory() as cache:
