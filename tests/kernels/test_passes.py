@@ -593,6 +593,21 @@ def test_matmul_sum_groups_by_flags_and_leaves_what_it_cannot_merge():
     assert_idempotent(matmul_sum, g)
 
 
+def test_matmul_sum_leaves_products_with_a_long_contraction():
+    """Beyond MAX_K, accumulating GEMM by GEMM is faster than one GEMM over copies."""
+    from codegen.passes.matmul_sum import MAX_K
+
+    g = Graph()
+    long = [product(g, 'float32', MAX_K + 1, True, False) for _ in range(2)]
+    short = [product(g, 'float32', MAX_K, True, False) for _ in range(2)]
+    total = g.add('add', [g.add('add', [g.add('add', [long[0], short[0]]), long[1]]), short[1]])
+    g.set_outputs([total])
+    after = dce(matmul_sum(parse(g.to_text())))
+    ks = sorted(n.inputs[0].shape[0] for n in after.nodes if n.op == 'matmul')
+    assert ks == [MAX_K + 1, MAX_K + 1, 2 * MAX_K]
+    assert_same_results(g, after, exact=False)
+
+
 def test_matmul_sum_in_a_compiled_rnn_step_is_one_gemm_per_weight():
     """A Linear applied at each of 6 steps: 6 forward GEMMs and one for its weight's
     gradient (the inputs need none; the state is added, not multiplied)."""
