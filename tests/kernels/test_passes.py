@@ -16,8 +16,16 @@ from hypothesis import strategies as st
 import codegen.passes
 from codegen import Graph, IRError, interpreter, parse
 from codegen.backends import get_backend
-from codegen.passes import (batch_matmul, cse, dce, fold, matmul_flags, matmul_sum, optimize,
-                             simplify)
+from codegen.passes import (
+    batch_matmul,
+    cse,
+    dce,
+    fold,
+    matmul_flags,
+    matmul_sum,
+    optimize,
+    simplify,
+)
 from codegen.passes.cse import node_key
 from codegen.passes.fold import MAX_CONSTANT_SIZE
 
