@@ -88,7 +88,8 @@ class _FusionEmitter(loops.FusionBody):
         nest, factors = self._loop_nest(shape, [d for d in order if shape[d] != 1], axes,
                                         index, trailing)
         loop_vars = {lp['var'] for lp in nest} | set(factors)   # counters and split ones
-        at, bounds = self._concat_split(nest, index, axes, trailing, loop_vars, factors)
+        unsplit = self._probe(index, axes, trailing, loop_vars, factors)
+        at, bounds = _concat_split(nest, unsplit['concat'], trailing)
         position = next((k for k, lp in enumerate(nest) if lp['var'] == at), 0)
 
         self.loop_vars, self.factors = frozenset(loop_vars), factors
@@ -98,8 +99,11 @@ class _FusionEmitter(loops.FusionBody):
             loops_ = [dict(lp, lo=lo, hi=hi) if lp['var'] == at else lp
                       for lp in nest[position:]]
             last = loops_.pop() if loops_ else None
+            # what the body reads in this segment (the probe above where it is the only one)
+            requests = self._probe(index, axes, trailing, loop_vars, factors, ranges) \
+                if at else unsplit
             leaves = []
-            for piece in self._padding_cuts(last, ranges, index, axes, trailing):
+            for piece in _padding_cuts(last, requests['pad']):
                 self.statements, self.memo, self.index_memo = [], {}, {}
                 self.ranges = dict(ranges, **({last['var']: piece} if last else {}))
                 inits, accumulators, stores, acc_stores = self._walk(index, axes, trailing)
@@ -115,21 +119,6 @@ class _FusionEmitter(loops.FusionBody):
                       prefix=nest[:position], segments=segments,
                       comment=f'fusion of {len(self.body.nodes)} nodes over {list(shape)}'
                               + (f', split at {at} = {bounds[1:-1]}' if at else ''))
-
-    def _padding_cuts(self, last: dict | None, ranges: dict, index: tuple, axes,
-                      trailing: bool) -> list:
-        """The innermost loop's range cut where a padded read along it starts or stops
-        reading the array: [(lo, hi)] per piece, in each of which every such read is
-        known to be inside or outside (no test per element). One piece where there is
-        nothing to cut or too much."""
-        if last is None:
-            return [None]
-        probe = self._probe(index, axes, trailing, self.loop_vars, self.factors, ranges)
-        lo, hi = last['lo'], last['hi']
-        cuts = sorted({b for b in probe['pad'].get(last['var'], ()) if lo < b < hi})
-        if not cuts or len(cuts) >= MAX_PADDING_PIECES:
-            return [(lo, hi)]
-        return list(itertools.pairwise([lo, *cuts, hi]))
 
     def _loop_nest(self, shape: tuple, dims: list, axes, index: tuple,
                    trailing: bool) -> tuple[list, dict]:
@@ -154,18 +143,6 @@ class _FusionEmitter(loops.FusionBody):
         for depth, lp in enumerate(nest):
             lp['depth'] = depth
         return nest, factors
-
-    def _concat_split(self, nest: list, index: tuple, axes, trailing: bool, loop_vars: set,
-                      factors: dict) -> tuple:
-        """(loop var, [0, piece starts..., extent]) of the outermost loop along which the
-        body reads a concat, or (None, []) where there is none to split."""
-        concat = self._probe(index, axes, trailing, loop_vars, factors)['concat']
-        for lp in nest:
-            starts = sorted({b for b in concat.get(lp['var'], ()) if 0 < b < lp['hi']})
-            # (not a loop summed into an accumulator local: the pieces would share it)
-            if starts and not (trailing and lp['reduced']) and len(starts) < MAX_SEGMENTS:
-                return lp['var'], [0, *starts, lp['hi']]
-        return None, []
 
     def _probe(self, index: tuple, axes, trailing: bool, loop_vars: set, factors: dict,
                ranges: dict | None = None) -> dict:
@@ -205,6 +182,32 @@ class _FusionEmitter(loops.FusionBody):
                 inits.append(f'for (long j = 0; j < {o.size}; ++j) out{k}[j] = {identity};')
                 stores.append(f'{target} = {combine.format(a=target, v=src)};')
         return inits, accumulators, stores, acc_stores
+
+
+def _concat_split(nest: list, concat: dict, trailing: bool) -> tuple:
+    """(loop var, [0, piece starts..., extent]) of the outermost loop along which the
+    body reads a concat (``concat``: a probe's {loop var: {piece start}}), or (None, [])
+    where there is none to split."""
+    for lp in nest:
+        starts = sorted({b for b in concat.get(lp['var'], ()) if 0 < b < lp['hi']})
+        # (not a loop summed into an accumulator local: the pieces would share it)
+        if starts and not (trailing and lp['reduced']) and len(starts) < MAX_SEGMENTS:
+            return lp['var'], [0, *starts, lp['hi']]
+    return None, []
+
+
+def _padding_cuts(last: dict | None, pad: dict) -> list:
+    """The innermost loop's range cut where a padded read along it starts or stops
+    reading the array (``pad``: a probe's {loop var: {bound}}): [(lo, hi)] per piece, in
+    each of which every such read is known to be inside or outside (no test per element).
+    One piece where there is nothing to cut or too much."""
+    if last is None:
+        return [None]
+    lo, hi = last['lo'], last['hi']
+    cuts = sorted({b for b in pad.get(last['var'], ()) if lo < b < hi})
+    if not cuts or len(cuts) >= MAX_PADDING_PIECES:
+        return [(lo, hi)]
+    return list(itertools.pairwise([lo, *cuts, hi]))
 
 
 def _factor_chain(var: str, extent: int, strides) -> list | None:
