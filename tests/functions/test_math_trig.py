@@ -1,6 +1,7 @@
 """Inverse trigonometric and hyperbolic functions, arctan2, fmod and sign."""
 import numpy as np
 import pytest
+from test_math_elementwise import _tolerances  # the same elementwise tolerances
 
 from tracegrad import Variable, testing
 from tracegrad import functions as F
@@ -15,16 +16,6 @@ _UNARY = {
     'sinh': (F.sinh, np.sinh, (-2, 2)),
     'cosh': (F.cosh, np.cosh, (-2, 2)),
 }
-
-
-def _tolerances(case):
-    if case.dtype == np.float32:
-        case.check_forward_options = {'atol': 1e-6, 'rtol': 1e-5}
-        case.check_backward_options = {'atol': 1e-3, 'rtol': 1e-2}
-        case.check_double_backward_options = {'atol': 1e-2, 'rtol': 1e-2}
-    else:
-        case.check_backward_options = {'atol': 1e-6, 'rtol': 1e-5}
-        case.check_double_backward_options = {'atol': 1e-6, 'rtol': 1e-5}
 
 
 @testing.parameterize(*testing.product({
